@@ -1,0 +1,121 @@
+/**
+ * A PostgreSQL cluster of the local stack: created on first start, reused
+ * after (the data is kept), on 127.0.0.1 with pg_cron preloaded. Debian's
+ * `initdb` refuses root, so as root the cluster belongs to the `postgres`
+ * system user the Debian package creates.
+ */
+import { existsSync } from "node:fs";
+
+export interface Cluster {
+  major: number;
+  port: number;
+  dataDir: string;
+  /** Superuser URL of one database of the cluster. */
+  url(db?: string): string;
+}
+
+const isRoot = Deno.uid() === 0;
+
+/** The newest installed PostgreSQL major version that has pg_cron. */
+export function installedMajor(): number {
+  for (const m of [18, 17, 16, 15]) {
+    if (
+      existsSync(`/usr/lib/postgresql/${m}/bin/postgres`) &&
+      existsSync(`/usr/share/postgresql/${m}/extension/pg_cron.control`)
+    ) return m;
+  }
+  throw new Error(
+    "PostgreSQL with pg_cron is not installed: run `bash scripts/install.sh` " +
+      "(apt-get install postgresql-15 postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)",
+  );
+}
+
+async function run(cmd: string[], opts: { asPostgres?: boolean; quiet?: boolean } = {}): Promise<string> {
+  const argv = opts.asPostgres && isRoot ? ["runuser", "-u", "postgres", "--", ...cmd] : cmd;
+  const out = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd.join(" ")} failed:\n${text}`);
+  return text;
+}
+
+/** Creates (if needed) and starts the cluster in `dir`; resolves when it accepts connections. */
+export async function startCluster(opts: { dir: string; port: number; log?: (s: string) => void }): Promise<Cluster> {
+  const log = opts.log ?? (() => {});
+  const major = installedMajor();
+  const bin = `/usr/lib/postgresql/${major}/bin`;
+  const dataDir = `${opts.dir}/pg${major}`;
+  const socketDir = `${opts.dir}/socket`;
+  await Deno.mkdir(opts.dir, { recursive: true, mode: 0o755 });
+  await Deno.mkdir(socketDir, { recursive: true });
+  if (isRoot) await run(["chown", "postgres:postgres", socketDir]);
+  if (!existsSync(`${dataDir}/PG_VERSION`)) {
+    log(`creating a PostgreSQL ${major} cluster in ${dataDir}`);
+    await Deno.mkdir(dataDir, { recursive: true });
+    if (isRoot) await run(["chown", "postgres:postgres", dataDir]);
+    await run([`${bin}/initdb`, "-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], {
+      asPostgres: true,
+    });
+    const conf = [
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${socketDir}'`,
+      "shared_preload_libraries = 'pg_cron'",
+      "cron.database_name = 'postgres'",
+      // Jobs run in background workers, not over TCP as the scheduling user.
+      "cron.use_background_workers = on",
+      "max_worker_processes = 64",
+      "max_connections = 200",
+      "timezone = 'UTC'",
+      // A local, throwaway cluster: durability traded for speed.
+      "fsync = off",
+      "synchronous_commit = off",
+      "full_page_writes = off",
+      "shared_buffers = '512MB'",
+      "max_wal_size = '4GB'",
+      "log_min_messages = warning",
+    ].join("\n");
+    await Deno.writeTextFile(`${dataDir}/postgresql.auto.conf`, conf + "\n", { append: true });
+  }
+  const pidFile = `${dataDir}/postmaster.pid`;
+  const cluster: Cluster = {
+    major,
+    port: opts.port,
+    dataDir,
+    url: (db = "postgres") => `postgresql://postgres@127.0.0.1:${opts.port}/${db}`,
+  };
+  if (existsSync(pidFile) && await isReady(bin, opts.port)) {
+    log(`PostgreSQL ${major} already running on 127.0.0.1:${opts.port}`);
+    return cluster;
+  }
+  log(`starting PostgreSQL ${major} on 127.0.0.1:${opts.port}`);
+  await run([
+    `${bin}/pg_ctl`,
+    "-D",
+    dataDir,
+    "-l",
+    `${dataDir}/server.log`,
+    "-o",
+    `-p ${opts.port}`,
+    "-w",
+    "-t",
+    "60",
+    "start",
+  ], { asPostgres: true });
+  return cluster;
+}
+
+async function isReady(bin: string, port: number): Promise<boolean> {
+  const r = await new Deno.Command(`${bin}/pg_isready`, {
+    args: ["-h", "127.0.0.1", "-p", String(port)],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  return r.success;
+}
+
+/** Stops the cluster (fast shutdown). */
+export async function stopCluster(cluster: Cluster): Promise<void> {
+  const bin = `/usr/lib/postgresql/${cluster.major}/bin`;
+  await run([`${bin}/pg_ctl`, "-D", cluster.dataDir, "-m", "fast", "-w", "stop"], { asPostgres: true })
+    .catch(() => {});
+}
