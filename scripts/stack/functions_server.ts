@@ -61,7 +61,9 @@ export function router(handlers: Map<string, Handler>): Handler {
     const m = url.pathname.match(/^\/functions\/v1\/([^/]+)/);
     const handler = m ? handlers.get(m[1]) : undefined;
     if (!handler) {
-      return Response.json({ code: "NOT_FOUND", message: "Requested function was not found" }, { status: 404 });
+      return Response.json({ code: "NOT_FOUND", message: "Requested function was not found" }, {
+        status: 404,
+      });
     }
     try {
       return await handler(req, info);

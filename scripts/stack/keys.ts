@@ -13,13 +13,18 @@ export interface StackKeys {
 }
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0"))
+    .join(
+      "",
+    );
 }
 
 /** Signs a Supabase-style JWT with the given claims. */
-export async function signJwt(secret: string, claims: Record<string, unknown>, expiresIn = "10y"): Promise<string> {
+export async function signJwt(
+  secret: string,
+  claims: Record<string, unknown>,
+  expiresIn = "10y",
+): Promise<string> {
   return await new jose.SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt()

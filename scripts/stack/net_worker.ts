@@ -53,7 +53,9 @@ export async function sendRequest(r: QueuedRequest, fetchFn: typeof fetch = fetc
   } catch {
     return { ...row, error_msg: "URL using bad/illegal format or missing URL" };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return { ...row, error_msg: "Unsupported protocol" };
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { ...row, error_msg: "Unsupported protocol" };
+  }
   const headers = new Headers({ Accept: "*/*" });
   // jsonb keeps keys in its own order; a null value (a missing Vault secret in
   // the seed's expression) drops the header, as curl does.

@@ -40,7 +40,9 @@ async function run(cmd: string[], opts: { asPostgres?: boolean; quiet?: boolean 
 }
 
 /** Creates (if needed) and starts the cluster in `dir`; resolves when it accepts connections. */
-export async function startCluster(opts: { dir: string; port: number; log?: (s: string) => void }): Promise<Cluster> {
+export async function startCluster(
+  opts: { dir: string; port: number; log?: (s: string) => void },
+): Promise<Cluster> {
   const log = opts.log ?? (() => {});
   const major = installedMajor();
   const bin = `/usr/lib/postgresql/${major}/bin`;
@@ -53,7 +55,17 @@ export async function startCluster(opts: { dir: string; port: number; log?: (s: 
     log(`creating a PostgreSQL ${major} cluster in ${dataDir}`);
     await Deno.mkdir(dataDir, { recursive: true });
     if (isRoot) await run(["chown", "postgres:postgres", dataDir]);
-    await run([`${bin}/initdb`, "-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], {
+    await run([
+      `${bin}/initdb`,
+      "-D",
+      dataDir,
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "-E",
+      "UTF8",
+      "--locale=C.UTF-8",
+    ], {
       asPostgres: true,
     });
     const conf = [

@@ -1,0 +1,28 @@
+/** What a step reports and what a call answers. */
+
+/** A step's account of one call's work. */
+export interface StepResult {
+  migrated: number;
+  failed: number;
+  /** Items left after this call (null when the step cannot know, e.g. a sync before it counted). */
+  remaining: number | null;
+  /** Whether more work is known to remain (a sync page was full, files are pending). */
+  more: boolean;
+  errors: string[];
+  details?: Record<string, unknown>;
+}
+
+/** The answer of every batch call: the seed's fields plus what the call cost. */
+export interface BatchAnswer {
+  migrated: number;
+  failed: number;
+  remaining: number | null;
+  remainingFlag: boolean;
+  elapsedS: number;
+  cpuMs: number;
+  peakMemoryMb: number;
+  status: "success" | "error" | "auth_error";
+  errors: string[];
+  chained?: number;
+  details?: Record<string, unknown>;
+}
