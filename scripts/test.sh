@@ -16,8 +16,9 @@ deno test -A --quiet "$@" || status=$?
 if [ $# -eq 0 ]; then
   db="t_pgtap_$$"
   psql "$PASSERELLE_TEST_PG/postgres" -qX -c "create database $db template passerelle_template"
-  psql "$PASSERELLE_TEST_PG/$db" -qX -c "create extension if not exists pgtap" >/dev/null
-  pg_prove --recurse --ext .sql -d "$db" -h 127.0.0.1 -p "${PASSERELLE_TEST_PG##*:}" -U postgres supabase/tests || status=$?
+  psql "$PASSERELLE_TEST_PG/$db" -qX -v ON_ERROR_STOP=1 -f supabase/tests/_setup/helpers.sql >/dev/null
+  find supabase/tests -name '*.test.sql' | sort |
+    xargs pg_prove -d "$db" -h 127.0.0.1 -p "${PASSERELLE_TEST_PG##*:}" -U postgres || status=$?
   psql "$PASSERELLE_TEST_PG/postgres" -qX -c "drop database $db with (force)"
 fi
 exit $status

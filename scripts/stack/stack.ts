@@ -1,0 +1,153 @@
+/**
+ * The local stack (no Docker): PostgreSQL with pg_cron, the Supabase
+ * compatibility layer where real extensions are missing, the migrations
+ * applied by the Supabase CLI, the pg_net worker, and every Edge Function
+ * served at `/functions/v1/<name>`. Used by `deno task dev`, the demo and
+ * end-to-end tests.
+ */
+import { connectDb, type Sql } from "../../functions-shared/db.ts";
+import { installCompat, pushMigrations } from "./database.ts";
+import { loadKeys, type StackKeys } from "./keys.ts";
+import { startNetWorker, type NetWorker } from "./net_worker.ts";
+import { type Cluster, startCluster } from "./postgres_cluster.ts";
+import { projectRoot } from "./stack_dir.ts";
+
+export interface StackOptions {
+  dir: string;
+  pgPort: number;
+  functionsPort: number;
+  /** Database of the cluster to use (pg_cron serves `postgres`). */
+  database?: string;
+  /** Extra function environment (Odoo settings, budgets, ...). */
+  env?: Record<string, string>;
+  /** Write supabase/functions/.env as the CLI does (dev only). */
+  writeEnvFile?: boolean;
+  log?: (s: string) => void;
+  /** Where the functions server's output goes ("inherit" to see it). */
+  functionsOutput?: "inherit" | "null";
+}
+
+export interface Stack {
+  cluster: Cluster;
+  dbUrl: string;
+  functionsUrl: string;
+  keys: StackKeys;
+  env: Record<string, string>;
+  sql: Sql;
+  net: NetWorker;
+  functions: FunctionsProcess;
+  stop(): Promise<void>;
+}
+
+export interface FunctionsProcess {
+  /** Kills the server with SIGKILL (as a crash would). */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The environment every function gets, as Supabase provides it plus Passerelle's settings. */
+export function functionEnv(o: { dbUrl: string; supabaseUrl: string; keys: StackKeys; storageDir: string }) {
+  return {
+    SUPABASE_URL: o.supabaseUrl,
+    SUPABASE_DB_URL: o.dbUrl,
+    SUPABASE_SERVICE_ROLE_KEY: o.keys.serviceRoleKey,
+    SUPABASE_ANON_KEY: o.keys.anonKey,
+    SUPABASE_SECRET_KEY: o.keys.secretKey,
+    JWT_SECRET: o.keys.jwtSecret,
+    STORAGE_KIND: "local",
+    STORAGE_LOCAL_DIR: o.storageDir,
+  };
+}
+
+async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Starts `scripts/stack/functions_server.ts` as a child process. */
+export async function startFunctionsProcess(
+  port: number,
+  env: Record<string, string>,
+  output: "inherit" | "null" = "null",
+): Promise<FunctionsProcess> {
+  let child: Deno.ChildProcess;
+  const spawn = async () => {
+    child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${projectRoot}/scripts/stack/functions_server.ts`, "--port", String(port)],
+      env: { ...env, DENO_NO_UPDATE_CHECK: "1" },
+      stdout: output,
+      stderr: output,
+      stdin: "null",
+    }).spawn();
+    await waitForHttp(`http://127.0.0.1:${port}/functions/v1/`);
+  };
+  await spawn();
+  return {
+    async kill() {
+      child.kill("SIGKILL");
+      await child.status;
+    },
+    async restart() {
+      await spawn();
+    },
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+    },
+  };
+}
+
+/** Starts every part of the stack; resolves when all answer. */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const log = o.log ?? (() => {});
+  const cluster = await startCluster({ dir: o.dir, port: o.pgPort, log });
+  const database = o.database ?? "postgres";
+  const dbUrl = cluster.url(database);
+  const installed = await installCompat(dbUrl);
+  log(`Supabase compatibility layer: ${installed.join(", ")}`);
+  await pushMigrations(dbUrl);
+  log("migrations applied with `supabase db push`");
+  const keys = await loadKeys(`${o.dir}/keys.json`);
+  const functionsUrl = `http://127.0.0.1:${o.functionsPort}`;
+  const storageDir = `${o.dir}/storage`;
+  await Deno.mkdir(storageDir, { recursive: true });
+  const env = { ...functionEnv({ dbUrl, supabaseUrl: functionsUrl, keys, storageDir }), ...o.env };
+  if (o.writeEnvFile) {
+    const text = Object.entries(env).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
+    await Deno.writeTextFile(`${projectRoot}/supabase/functions/.env`, text, { mode: 0o600 });
+  }
+  const sql = connectDb(dbUrl, { max: 4 });
+  await sql`select passerelle.store_secrets(${functionsUrl}, ${keys.serviceRoleKey})`;
+  const net = startNetWorker(connectDb(dbUrl, { max: 2 }), {
+    onError: (e) => log(`net worker: ${e instanceof Error ? e.message : e}`),
+  });
+  const functions = await startFunctionsProcess(o.functionsPort, env, o.functionsOutput ?? "null");
+  log(`functions at ${functionsUrl}/functions/v1/<name>`);
+  return {
+    cluster,
+    dbUrl,
+    functionsUrl,
+    keys,
+    env,
+    sql,
+    net,
+    functions,
+    async stop() {
+      await functions.stop();
+      await net.stop();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
