@@ -93,7 +93,8 @@ export async function sendRequest(r: QueuedRequest, fetchFn: typeof fetch = fetc
           } ms)`,
       };
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    const cause = e instanceof Error && e.cause instanceof Error ? ` ${e.cause.message}` : "";
+    const msg = (e instanceof Error ? e.message : String(e)) + cause;
     if (/refused|connect/i.test(msg)) return { ...row, error_msg: "Couldn't connect to server" };
     if (/dns|lookup|resolve/i.test(msg)) return { ...row, error_msg: "Couldn't resolve host name" };
     return { ...row, error_msg: msg };

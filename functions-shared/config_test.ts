@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "./config.ts";
+import { PasserelleError } from "./errors.ts";
+
+const base = {
+  SUPABASE_URL: "https://abc.supabase.co",
+  SUPABASE_SERVICE_ROLE_KEY: "eyJ.k.s",
+  SUPABASE_DB_URL: "postgresql://postgres@db:5432/postgres",
+};
+
+Deno.test("loadConfig() gives the documented defaults", () => {
+  const c = loadConfig(base);
+  assert.deepEqual(c.budget, { wallMs: 50_000, cpuMs: 1_500 });
+  assert.equal(c.storage.bucket, "estimation-files");
+  assert.equal(c.workers, 2);
+  assert.equal(c.chain, true);
+  assert.equal(c.odoo, undefined);
+});
+
+Deno.test("loadConfig() names every missing or malformed setting in one error", () => {
+  try {
+    loadConfig({ SUPABASE_URL: "not a url", BATCH_CPU_MS: "fast", ODOO_URL: "http://odoo", ODOO_TRANSPORT: "xmlrpc" });
+    assert.fail("should throw");
+  } catch (e) {
+    assert.ok(e instanceof PasserelleError);
+    assert.equal(e.code, "config_invalid");
+    for (
+      const part of [
+        "SUPABASE_URL is not a URL",
+        "SUPABASE_SERVICE_ROLE_KEY is missing",
+        "SUPABASE_DB_URL is missing",
+        "BATCH_CPU_MS must be a whole number",
+        "ODOO_TRANSPORT must be",
+        "ODOO_DB is missing",
+        "ODOO_PASSWORD or ODOO_API_KEY is missing",
+      ]
+    ) assert.ok(e.message.includes(part), `${part} in: ${e.message}`);
+  }
+});
+
+Deno.test("loadConfig() never repeats a secret's value in its error", () => {
+  assert.throws(
+    () => loadConfig({ ...base, ODOO_URL: "http://odoo", ODOO_PASSWORD: "hunter2-secret", ODOO_TIMEOUT_MS: "x" }),
+    (e: Error) => !e.message.includes("hunter2-secret"),
+  );
+});

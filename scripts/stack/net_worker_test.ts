@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { createTestDatabase } from "../testing/test_database.ts";
+import { startNetWorker } from "./net_worker.ts";
+
+async function waitFor<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("timed out waiting");
+}
+
+Deno.test("the net worker sends queued requests as pg_net does and records answers, errors and timeouts", async () => {
+  const db = await createTestDatabase("net");
+  const seen: { path: string; headers: [string, string][]; body: string }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    seen.push({ path, headers: [...req.headers], body: await req.text() });
+    if (path === "/slow") await new Promise((r) => setTimeout(r, 1500));
+    if (path === "/401") return Response.json({ code: "auth_invalid" }, { status: 401 });
+    return Response.json({ ok: true });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closedPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const worker = startNetWorker(db.connect(2));
+  try {
+    const ids = await db.sql`
+      select net.http_post(${base + "/ok"}, '{"a": 1}'::jsonb,
+               headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization',
+                 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = 'nope'))) as ok,
+             net.http_post(${base + "/401"}) as unauthorized,
+             net.http_post(${base + "/slow"}, timeout_milliseconds := 300) as slow,
+             net.http_post(${`http://127.0.0.1:${closedPort}/refused`}) as refused`;
+    const { ok, unauthorized, slow, refused } = ids[0];
+    const rows = await waitFor(async () => {
+      const r = await db.sql`select * from net._http_response order by id`;
+      return r.length === 4 ? r : undefined;
+    });
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    assert.equal(byId.get(String(ok))!.status_code, 200);
+    assert.equal(byId.get(String(unauthorized))!.status_code, 401, "an HTTP error is a normal response");
+    assert.equal(byId.get(String(unauthorized))!.error_msg, null);
+    assert.equal(byId.get(String(slow))!.timed_out, true);
+    assert.match(byId.get(String(slow))!.error_msg, /^Timeout of 300 ms reached\. Total time: /);
+    assert.equal(byId.get(String(refused))!.error_msg, "Couldn't connect to server");
+    const okReq = seen.find((s) => s.path === "/ok")!;
+    const names = okReq.headers.map(([k]) => k);
+    assert.ok(!names.includes("authorization"), "a missing Vault secret silently drops the header");
+    assert.ok(okReq.headers.some(([k, v]) => k === "user-agent" && v.includes("pg_net/0.20.4")));
+    assert.equal(okReq.body, '{"a": 1}', "the body is jsonb's text rendering");
+    const [{ n }] = await db.sql`select count(*)::int as n from net.http_request_queue`;
+    assert.equal(n, 0, "the queue is drained");
+    await assert.rejects(
+      db.sql`select net.http_post('http://x', headers := '{"Content-Type": "text/plain"}')`,
+      /Content-Type header must be "application\/json"/,
+    );
+    await assert.rejects(db.sql`select net.http_post('not a url')`, /invalid URL "not a url": Bad scheme/);
+  } finally {
+    await worker.stop();
+    await server.shutdown();
+    await db.drop();
+  }
+});
