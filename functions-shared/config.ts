@@ -38,6 +38,12 @@ export interface Config {
   workers: number;
   /** Fire the next call at once while work remains. */
   chain: boolean;
+  /** Uploads at once in the file archive and the backup import. */
+  uploadConcurrency: number;
+  /** Seconds a claimed item stays leased before another call may take it again. */
+  leaseS: number;
+  /** The company (tenant) Odoo's leads belong to. */
+  companyName: string;
   storage: { kind: "supabase" | "local"; bucket: string; localDir?: string };
   odoo?: OdooConfig;
   resend?: { apiKey: string; url: string; from: string; to?: string };
@@ -110,6 +116,9 @@ export function loadConfig(env: Env): Config {
     },
     workers: integer(env, "PARALLEL_WORKERS", 2, issues),
     chain: (env.CHAIN ?? "on") !== "off",
+    uploadConcurrency: integer(env, "UPLOAD_CONCURRENCY", 5, issues),
+    leaseS: integer(env, "LEASE_S", 180, issues),
+    companyName: env.COMPANY_NAME?.trim() || "Odoo",
     storage: {
       kind: storageKind as "supabase" | "local",
       bucket: env.STORAGE_BUCKET || "estimation-files",
@@ -130,4 +139,15 @@ export function loadConfig(env: Env): Config {
     throw new PasserelleError("config_invalid", `Invalid configuration: ${issues.join("; ")}`);
   }
   return config;
+}
+
+/** The Odoo settings, required by the functions that talk to Odoo. */
+export function requireOdoo(config: Config): OdooConfig {
+  if (!config.odoo) {
+    throw new PasserelleError(
+      "config_invalid",
+      "Invalid configuration: ODOO_URL is missing (with ODOO_DB, ODOO_LOGIN and ODOO_PASSWORD or ODOO_API_KEY)",
+    );
+  }
+  return config.odoo;
 }

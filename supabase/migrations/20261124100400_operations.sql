@@ -20,18 +20,23 @@ create table public.migration_logs (
 );
 create index migration_logs_function_idx on public.migration_logs (function_name, created_at desc);
 
--- Cursors of incremental syncs (one row per source).
+-- Cursors of the Odoo syncs (one row per source). A sync reads in passes:
+-- each pass pages by id (`id > cursor_id`) through the rows written since
+-- `pass_since` (all rows in the first, full pass), and remembers in
+-- `pass_high` the newest write_date Odoo had when the pass began; the next
+-- pass starts from there. Odoo renders write_date to the second, so rows of
+-- that very second are read again and change nothing.
 create table public.sync_state (
   source text primary key,
   company_id bigint references public.companies (id) on delete cascade,
   phase text not null default 'full' check (phase in ('full', 'incremental')),
   cursor_id bigint not null default 0,
-  -- Incremental cursor: Odoo's write_date (whole seconds, UTC) and the last id
-  -- seen at that write_date, since many rows share one write_date.
-  cursor_write_date timestamp,
-  cursor_write_id bigint not null default 0,
+  pass_since timestamp,
+  pass_high timestamp,
+  pass_started_at timestamptz,
   total_in_source integer,
   synced integer not null default 0,
+  passes integer not null default 0,
   last_run_at timestamptz,
   caught_up_at timestamptz,
   updated_at timestamptz not null default now()

@@ -1,0 +1,228 @@
+/**
+ * The step of `archive-odoo-files`: discover attachments, then claim batches
+ * of `lead_files` and, for each, read the bytes from Odoo (batched by size),
+ * verify the sha1 against Odoo's checksum, upload to the bucket at
+ * `odoo-archive/{lead_id}/{odoo_id}-{safe name}` (bounded concurrency), and
+ * record the outcome set-based. Content already stored under the same
+ * checksum is copied inside Storage instead of being read and sent again.
+ */
+import { createHash } from "node:crypto";
+import type { Sql } from "../deps.ts";
+import { asPasserelleError, PasserelleError } from "../errors.ts";
+import type { StepResult } from "../engine/batch_result.ts";
+import type { Budget } from "../engine/budget.ts";
+import { mapLimit } from "../engine/map_limit.ts";
+import { type Outcome, runQueue } from "../engine/run_queue.ts";
+import type { ObjectStore } from "../storage/object_store.ts";
+import { archiveKey } from "../storage/safe_key.ts";
+import type { OdooReader } from "../sync/odoo_reader.ts";
+import { discoverAttachments } from "./attachment_discovery.ts";
+import { type Content, readBatches, readContents } from "./attachment_content.ts";
+import {
+  claimLeadFiles,
+  type LeadFile,
+  recordLeadFiles,
+  remainingLeadFiles,
+  type StoredFile,
+} from "./lead_file_queue.ts";
+
+export interface ArchiveOptions {
+  /** Files claimed per batch. */
+  batchSize?: number;
+  /** Bytes of files per Odoo read call (base64 adds a third on the wire). */
+  maxReadBytes?: number;
+  /** Uploads at once. */
+  concurrency?: number;
+  /** Seconds a claim is held before another call may take it again. */
+  leaseS?: number;
+  /** Skip discovery (the backup import already created the rows). */
+  discover?: boolean;
+}
+
+/** Lowercase hex sha1, as Odoo's `checksum`. */
+export function sha1Hex(bytes: Uint8Array): string {
+  return createHash("sha1").update(bytes).digest("hex");
+}
+
+type Job =
+  | { kind: "fail"; file: LeadFile; error: PasserelleError }
+  | { kind: "copy"; file: LeadFile; from: string }
+  | { kind: "upload"; file: LeadFile };
+
+/** Decides, without reading any bytes, what each claimed file needs. */
+export function planFiles(files: LeadFile[], storedByChecksum: Map<string, string>): Job[] {
+  const jobs: Job[] = [];
+  for (const file of files) {
+    if (file.odoo_type === "url") {
+      jobs.push({
+        kind: "fail",
+        file,
+        error: new PasserelleError("attachment_url", `Attachment ${file.odoo_id} is a link, not a stored file`),
+      });
+    } else if (file.odoo_id === null) {
+      jobs.push({
+        kind: "fail",
+        file,
+        error: new PasserelleError("attachment_missing", `File ${file.id} has no Odoo attachment id`),
+      });
+    } else if (file.checksum && storedByChecksum.has(file.checksum)) {
+      jobs.push({ kind: "copy", file, from: storedByChecksum.get(file.checksum)! });
+    } else {
+      jobs.push({ kind: "upload", file });
+    }
+  }
+  return jobs;
+}
+
+/** Builds the step with its dependencies. */
+export function archiveFiles(deps: { odoo: OdooReader; store: ObjectStore; options?: ArchiveOptions }) {
+  const o = {
+    batchSize: 50,
+    maxReadBytes: 16 * 1024 * 1024,
+    concurrency: 5,
+    leaseS: 180,
+    discover: true,
+    ...deps.options,
+  };
+  const { odoo, store } = deps;
+
+  const keyOf = (f: LeadFile) => archiveKey(f.lead_id, f.odoo_id!, f.name);
+
+  async function upload(file: LeadFile, bytes: Uint8Array): Promise<StoredFile> {
+    if (file.checksum) {
+      const sha1 = sha1Hex(bytes);
+      if (sha1 !== file.checksum.toLowerCase()) {
+        throw new PasserelleError(
+          "checksum_mismatch",
+          `Attachment ${file.odoo_id}: sha1 ${sha1} of the ${bytes.length} bytes read differs from Odoo's checksum ${file.checksum}`,
+        );
+      }
+    }
+    const key = keyOf(file);
+    // The key is this attachment's own: writing it again after a crash
+    // replaces the same verified bytes, so an object is never stored twice.
+    await store.put(key, bytes, {
+      contentType: file.mimetype || "application/octet-stream",
+      size: bytes.length,
+      upsert: true,
+    });
+    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+  }
+
+  async function copy(file: LeadFile, from: string): Promise<StoredFile> {
+    const key = keyOf(file);
+    if (key !== from) {
+      try {
+        await store.copy(from, key);
+      } catch (e) {
+        // Copied before a crash: the object is already there.
+        if (!(e instanceof PasserelleError && e.code === "storage_duplicate")) throw e;
+      }
+    }
+    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+  }
+
+  async function process(sql: Sql, budget: Budget, files: LeadFile[]): Promise<Outcome<StoredFile>> {
+    const checksums = [...new Set(files.flatMap((f) => (f.checksum ? [f.checksum] : [])))];
+    const stored = checksums.length
+      ? await sql<{ checksum: string; storage_path: string }[]>`
+          select distinct on (checksum) checksum, storage_path from public.lead_files
+           where checksum = any(${checksums}) and status = 'done' order by checksum, id`
+      : [];
+    const jobs = planFiles(files, new Map(stored.map((s) => [s.checksum, s.storage_path])));
+    const outcome: Outcome<StoredFile> = { done: [], failed: [], released: [] };
+    const settle = async (file: LeadFile, work: () => Promise<StoredFile>) => {
+      try {
+        outcome.done.push(await work());
+      } catch (e) {
+        outcome.failed.push({ id: file.id, error: asPasserelleError(e) });
+      }
+    };
+
+    for (const j of jobs) if (j.kind === "fail") outcome.failed.push({ id: j.file.id, error: j.error });
+    await mapLimit(jobs.filter((j) => j.kind === "copy"), o.concurrency, (j) =>
+      settle(j.file, () => copy(j.file, (j as { from: string }).from)));
+
+    // One read per checksum: the first file of each content uploads, the
+    // others copy it once it is stored.
+    const uploads = jobs.filter((j): j is Extract<Job, { kind: "upload" }> => j.kind === "upload").map((j) => j.file);
+    const leaderOf = new Map<string, LeadFile>();
+    const followers: LeadFile[] = [];
+    const leaders: LeadFile[] = [];
+    for (const f of uploads) {
+      if (f.checksum && leaderOf.has(f.checksum)) followers.push(f);
+      else {
+        if (f.checksum) leaderOf.set(f.checksum, f);
+        leaders.push(f);
+      }
+    }
+    const sized = leaders.map((f) => ({ file: f, size: f.file_size ?? 0 }));
+    let started = false;
+    for (const group of readBatches(sized, o.maxReadBytes)) {
+      // Finish what is in flight; give back what cannot start in time.
+      if (started && budget.spent()) {
+        outcome.released!.push(...group.map((g) => g.file.id));
+        continue;
+      }
+      started = true;
+      const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
+      const contents: Map<number, Content> = needsRead.length
+        ? await readContents(
+          odoo,
+          needsRead.map((g) => ({ id: g.file.id, odooId: g.file.odoo_id!, size: g.size })),
+          { maxBytes: o.maxReadBytes },
+        )
+        : new Map();
+      await mapLimit(group, o.concurrency, (g) =>
+        settle(g.file, () => {
+          const c = needsRead.includes(g) ? contents.get(g.file.id) : new Uint8Array(0);
+          if (c instanceof PasserelleError) return Promise.reject(c);
+          return upload(g.file, c ?? new Uint8Array(0));
+        }));
+      contents.clear();
+    }
+    const doneIds = new Map(outcome.done.map((d) => [d.id, d]));
+    const failedIds = new Map(outcome.failed.map((f) => [f.id, f.error]));
+    const releasedIds = new Set(outcome.released);
+    await mapLimit(followers, o.concurrency, (f) => {
+      const leader = leaderOf.get(f.checksum!)!;
+      if (releasedIds.has(leader.id)) {
+        outcome.released!.push(f.id);
+        return Promise.resolve();
+      }
+      const leaderDone = doneIds.get(leader.id);
+      if (leaderDone) return settle(f, () => copy(f, leaderDone.storage_path));
+      const err = failedIds.get(leader.id)!;
+      outcome.failed.push({ id: f.id, error: err });
+      return Promise.resolve();
+    });
+    return outcome;
+  }
+
+  return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
+    const { sql, budget } = ctx;
+    const discovery = o.discover
+      ? await discoverAttachments({ odoo, sql, budget })
+      : { pages: 0, seen: 0, created: 0, passDone: false };
+    const r = await runQueue<LeadFile, StoredFile>({
+      budget,
+      batchSize: o.batchSize,
+      claim: (n) => claimLeadFiles(sql, n, o.leaseS),
+      process: (files) => process(sql, budget, files),
+      record: (outcome) => recordLeadFiles(sql, outcome),
+      remaining: () => remainingLeadFiles(sql),
+      onBatch: ctx.sampleMemory,
+    });
+    const discoveryPending = o.discover && discovery.pages > 0 && !discovery.passDone;
+    return {
+      migrated: r.migrated,
+      failed: r.failed,
+      remaining: r.remaining,
+      // Files waiting out a backoff are not work for now: chaining stops, and
+      // the cron job comes back for them.
+      more: r.stoppedBy !== "empty" || discoveryPending,
+      errors: r.errors,
+      details: { batches: r.batches, stoppedBy: r.stoppedBy, discovery },
+    };
+  };
+}

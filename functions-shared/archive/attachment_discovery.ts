@@ -1,0 +1,74 @@
+/**
+ * Finds the work: lists the metadata of Odoo attachments on leads (keyset
+ * pages by id, never the bytes) and creates the missing `lead_files` rows for
+ * leads already synced, in one statement per page. A pass runs to the end
+ * over as many calls as it needs (the cursor lives in `sync_state`, source
+ * `odoo_attachments`); a new pass starts once the previous one is older than
+ * `every`, so attachments of leads synced later are found too.
+ */
+import type { Sql } from "../deps.ts";
+import type { Budget } from "../engine/budget.ts";
+import type { OdooReader } from "../sync/odoo_reader.ts";
+
+export const ATTACHMENT_FIELDS = ["id", "name", "mimetype", "checksum", "file_size", "type", "url", "res_id", "store_fname"];
+
+const SOURCE = "odoo_attachments";
+
+export interface DiscoveryResult {
+  pages: number;
+  seen: number;
+  created: number;
+  /** The pass reached its end in this call. */
+  passDone: boolean;
+}
+
+/** Runs discovery pages while `budget` allows and less than `share` of it is used. */
+export async function discoverAttachments(
+  d: { odoo: OdooReader; sql: Sql; budget: Budget; pageSize?: number; every?: string; share?: number },
+): Promise<DiscoveryResult> {
+  const pageSize = d.pageSize ?? 2000;
+  const share = d.share ?? 0.3;
+  const [state] = await d.sql<{ cursor_id: number; due: boolean }[]>`
+    insert into public.sync_state (source) values (${SOURCE})
+    on conflict (source) do update set source = excluded.source
+    returning cursor_id::int,
+      (cursor_id > 0 or caught_up_at is null or caught_up_at < now() - ${d.every ?? "10 minutes"}::interval) as due`;
+  const result: DiscoveryResult = { pages: 0, seen: 0, created: 0, passDone: false };
+  if (!state.due) return result;
+  let cursor = state.cursor_id;
+  while (!d.budget.spent() && d.budget.elapsedMs() < d.budget.limits.wallMs * share) {
+    const rows = await d.odoo.searchRead<Record<string, unknown> & { id: number }>(
+      "ir.attachment",
+      [["res_model", "=", "crm.lead"], ["id", ">", cursor]],
+      { fields: ATTACHMENT_FIELDS, order: "id asc", limit: pageSize },
+    );
+    if (rows.length === 0) {
+      await d.sql`update public.sync_state set cursor_id = 0, phase = 'incremental', caught_up_at = now(),
+                    passes = passes + 1, updated_at = now() where source = ${SOURCE}`;
+      result.passDone = true;
+      break;
+    }
+    cursor = rows[rows.length - 1].id;
+    const [{ created }] = await d.sql<{ created: number }[]>`
+      with a as (
+        select * from jsonb_to_recordset(${d.sql.json(rows as never)})
+          as x(id integer, name jsonb, mimetype jsonb, checksum jsonb, file_size bigint, type text, res_id integer,
+               store_fname jsonb)
+      ), ins as (
+        insert into public.lead_files (lead_id, odoo_id, name, mimetype, checksum, file_size, odoo_type, store_fname)
+        select l.id, a.id, coalesce(passerelle.odoo_text(a.name), 'attachment-' || a.id),
+               passerelle.odoo_text(a.mimetype), passerelle.odoo_text(a.checksum), a.file_size, a.type,
+               passerelle.odoo_text(a.store_fname)
+          from a join public.leads l on l.source_email_id = 'odoo_crm_' || a.res_id
+        on conflict (odoo_id) do nothing
+        returning 1
+      ), moved as (
+        update public.sync_state set cursor_id = ${cursor}, updated_at = now() where source = ${SOURCE}
+      )
+      select count(*)::int as created from ins`;
+    result.pages++;
+    result.seen += rows.length;
+    result.created += created;
+  }
+  return result;
+}

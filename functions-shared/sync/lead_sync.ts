@@ -1,0 +1,194 @@
+/**
+ * The step of `sync-odoo-leads`: pages crm.lead from Odoo by id and writes
+ * each page in one database round trip (`passerelle.sync_odoo_leads_page`,
+ * set-based, with the cursor in the same transaction). The first pass reads
+ * every lead; later passes read only leads written since the previous pass
+ * began (`write_date >= pass_since`), so a sync that caught up is incremental
+ * and an edit made during a pass is seen by the next one.
+ */
+import type { Sql } from "../deps.ts";
+import type { StepResult } from "../engine/batch_result.ts";
+import type { Budget } from "../engine/budget.ts";
+import type { Domain, OdooReader } from "./odoo_reader.ts";
+
+/** Always an explicit field list: without one Odoo answers several times slower. */
+export const LEAD_FIELDS = [
+  "id",
+  "name",
+  "type",
+  "active",
+  "email_from",
+  "phone",
+  "partner_id",
+  "partner_name",
+  "contact_name",
+  "user_id",
+  "stage_id",
+  "tag_ids",
+  "expected_revenue",
+  "probability",
+  "priority",
+  "description",
+  "create_date",
+  "write_date",
+];
+
+export const PARTNER_FIELDS = ["id", "name", "is_company", "parent_id", "commercial_partner_id", "email", "phone"];
+
+/** Archived leads are part of the CRM's history: read them too. */
+const ALL = { active_test: false };
+
+export interface LeadSyncOptions {
+  source?: string;
+  companyName: string;
+  /** Leads per Odoo page (the first page); later pages adapt to the CPU budget. */
+  pageSize?: number;
+  maxPageSize?: number;
+}
+
+interface SyncState {
+  company_id: number;
+  phase: "full" | "incremental";
+  cursor_id: number;
+  pass_since: string | null;
+  pass_high: string | null;
+}
+
+interface OdooLead {
+  id: number;
+  partner_id: [number, string] | false;
+  write_date: string | false;
+  [k: string]: unknown;
+}
+
+/** Odoo's datetime format, `YYYY-MM-DD HH:MM:SS` in UTC, from a PostgreSQL timestamp text. */
+export function odooDateTime(ts: string): string {
+  return ts.replace("T", " ").slice(0, 19);
+}
+
+async function loadState(sql: Sql, source: string, companyName: string): Promise<SyncState> {
+  const [row] = await sql<SyncState[]>`
+    with company as (
+      insert into public.companies (name) values (${companyName})
+      on conflict (name) do update set name = excluded.name returning id),
+    ensured as (
+      insert into public.sync_state (source, company_id) select ${source}, id from company
+      on conflict (source) do nothing)
+    select coalesce(s.company_id, (select id from company))::int as company_id, coalesce(s.phase, 'full') as phase,
+           coalesce(s.cursor_id, 0)::int as cursor_id,
+           to_char(s.pass_since, 'YYYY-MM-DD HH24:MI:SS') as pass_since,
+           to_char(s.pass_high, 'YYYY-MM-DD HH24:MI:SS') as pass_high
+      from (select 1) one left join public.sync_state s on s.source = ${source}`;
+  return row;
+}
+
+/** Builds the step: `odoo` reads, `sql` writes; tests and benchmarks count both. */
+export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
+  const source = opts.source ?? "odoo_leads";
+  const maxPage = opts.maxPageSize ?? 5000;
+  return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
+    const { sql, budget } = ctx;
+    // One sync at a time per source: a session lock on a reserved connection,
+    // released when the call ends (or its connection dies with it).
+    const conn = await sql.reserve();
+    try {
+      const [{ locked }] = await conn<{ locked: boolean }[]>`
+        select pg_try_advisory_lock(hashtext('passerelle.sync:' || ${source})) as locked`;
+      if (!locked) {
+        return { migrated: 0, failed: 0, remaining: null, more: false, errors: [], details: { busy: true } };
+      }
+      try {
+        return await syncPages(conn as unknown as Sql);
+      } finally {
+        await conn`select pg_advisory_unlock(hashtext('passerelle.sync:' || ${source}))`;
+      }
+    } finally {
+      conn.release();
+    }
+
+    async function syncPages(db: Sql): Promise<StepResult> {
+      let state = await loadState(db, source, opts.companyName);
+      const tagRows = await odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
+        fields: ["id", "name"],
+        order: "id asc",
+        context: ALL,
+      });
+      const tags = Object.fromEntries(tagRows.map((t) => [String(t.id), t.name]));
+      let pageSize = opts.pageSize ?? 2000;
+      let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false;
+      const cpuPerLead: number[] = [];
+
+      while (!budget.spent()) {
+        if (state.pass_high === null) {
+          // The newest write_date Odoo has now: the next pass starts there.
+          const [newest] = await odoo.searchRead<OdooLead>("crm.lead", [], {
+            fields: ["write_date"],
+            order: "write_date desc",
+            limit: 1,
+            context: ALL,
+          });
+          const high = newest && newest.write_date ? newest.write_date : "1970-01-01 00:00:00";
+          await db`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
+                   where source = ${source}`;
+          state = { ...state, pass_high: high };
+        }
+        const domain: Domain = state.pass_since
+          ? [["write_date", ">=", state.pass_since], ["id", ">", state.cursor_id]]
+          : [["id", ">", state.cursor_id]];
+        const cpu0 = budget.cpuMs();
+        const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
+          fields: LEAD_FIELDS,
+          order: "id asc",
+          limit: pageSize,
+          context: ALL,
+        });
+        if (leads.length === 0) {
+          // An empty page ends the pass (a short one does not: ids have gaps
+          // and rows may be hidden); the next pass reads what changed since.
+          await db`
+            update public.sync_state
+               set phase = 'incremental', pass_since = pass_high, pass_high = null, cursor_id = 0,
+                   passes = passes + 1, caught_up_at = now(), pass_started_at = null, updated_at = now()
+             where source = ${source}`;
+          passDone = true;
+          break;
+        }
+        const partnerIds = [...new Set(leads.flatMap((l) => (l.partner_id ? [l.partner_id[0]] : [])))];
+        const partners = partnerIds.length
+          ? await odoo.read("res.partner", partnerIds, PARTNER_FIELDS, { context: ALL })
+          : [];
+        const lastId = leads[leads.length - 1].id;
+        const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
+          select * from passerelle.sync_odoo_leads_page(${source}, ${state.company_id}, ${db.json(leads as never)},
+                                                        ${db.json(partners as never)}, ${db.json(tags)}, ${lastId})`;
+        inserted += r.inserted;
+        updated += r.updated;
+        unchanged += r.unchanged;
+        pages++;
+        state = { ...state, cursor_id: lastId };
+        ctx.sampleMemory?.();
+        // Size the next page to the CPU left: parsing and encoding dominate.
+        cpuPerLead.push((budget.cpuMs() - cpu0) / leads.length);
+        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
+        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
+        pageSize = Math.max(100, Math.min(maxPage, Math.floor((cpuLeft * 0.5) / perLead)));
+      }
+
+      const remainingDomain: Domain = state.pass_since
+        ? [["write_date", ">=", state.pass_since], ["id", ">", state.cursor_id]]
+        : [["id", ">", state.cursor_id]];
+      const remaining = passDone ? 0 : await odoo.searchCount("crm.lead", remainingDomain, { context: ALL });
+      const [progress] = await db<{ synced: number; phase: string }[]>`
+        update public.sync_state set total_in_source = synced + ${remaining}, updated_at = now()
+         where source = ${source} returning synced, phase`;
+      return {
+        migrated: inserted + updated,
+        failed: 0,
+        remaining,
+        more: !passDone,
+        errors: [],
+        details: { inserted, updated, unchanged, pages, phase: progress.phase, synced: progress.synced },
+      };
+    }
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * `deno task bench [name...] [--json] [--quick]`: runs the benchmarks and
+ * prints their figures beside the baseline each runs in the same process,
+ * as a table, or with --json one object a line
+ * (bench, figure, value, unit, baseline, ratio, target).
+ */
+import { parseArgs } from "node:util";
+import { type Bench, type BenchRow, table } from "./bench/report.ts";
+
+const benches: Record<string, () => Promise<Bench>> = {
+  sync: async () => (await import("./bench/sync_bench.ts")).benchSync,
+  archive: async () => (await import("./bench/archive_bench.ts")).benchArchive,
+  "import-dump": async () => (await import("./bench/import_dump_bench.ts")).benchImportDump,
+  imports: async () => (await import("./bench/imports_bench.ts")).benchImports,
+};
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } },
+});
+const names = positionals.length ? positionals : Object.keys(benches);
+const unknown = names.filter((n) => !(n in benches));
+if (unknown.length) {
+  console.error(`unknown bench ${unknown.join(", ")}: choose from ${Object.keys(benches).join(", ")}`);
+  Deno.exit(2);
+}
+const rows: BenchRow[] = [];
+for (const name of names) {
+  if (!values.json) console.error(`running ${name}...`);
+  const bench = await benches[name]();
+  await bench((row) => {
+    rows.push(row);
+    if (values.json) console.log(JSON.stringify(row));
+  }, { quick: values.quick });
+}
+if (!values.json) console.log(table(rows));

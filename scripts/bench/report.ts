@@ -1,0 +1,47 @@
+/**
+ * One figure of a benchmark: measured beside a baseline run in the same
+ * process (timings on a shared machine compare as ratios), with the target
+ * the issue sets. `deno task bench --json` prints one such object a line.
+ */
+export interface BenchRow {
+  bench: string;
+  figure: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  target?: string;
+}
+
+export type Report = (row: BenchRow) => void;
+
+export interface BenchOptions {
+  /** Smaller inputs, for a quick look (and the test that runs every bench once). */
+  quick?: boolean;
+}
+
+export type Bench = (report: Report, opts: BenchOptions) => Promise<void>;
+
+/** Rounds for display: 3 significant digits. */
+export function round(n: number): number {
+  if (!Number.isFinite(n) || n === 0) return n;
+  const d = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(n))));
+  return Number(n.toFixed(Math.min(d, 6)));
+}
+
+/** Formats rows as an aligned table for people. */
+export function table(rows: BenchRow[]): string {
+  const header = ["bench", "figure", "value", "unit", "baseline", "ratio", "target"];
+  const cells = rows.map((r) => [
+    r.bench,
+    r.figure,
+    String(round(r.value)),
+    r.unit,
+    r.baseline === undefined ? "" : String(round(r.baseline)),
+    r.ratio === undefined ? "" : `${round(r.ratio)}x`,
+    r.target ?? "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i >= 2 && i <= 5 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
+}

@@ -1,0 +1,133 @@
+/**
+ * The functions as they run for real, for end-to-end tests: the functions
+ * server as a child process (so that it can be killed with SIGKILL), pg_net's
+ * worker on the test database, an Odoo simulator and a local storage dir.
+ */
+import { connectDb, type Sql } from "../../functions-shared/db.ts";
+import type { OdooDataset } from "../odoo_simulator/dataset.ts";
+import { type OdooSimulator, startOdooSimulator } from "../odoo_simulator/server.ts";
+import { signJwt } from "../stack/keys.ts";
+import { type NetWorker, startNetWorker } from "../stack/net_worker.ts";
+import { functionEnv, type FunctionsProcess, startFunctionsProcess } from "../stack/stack.ts";
+
+export interface FunctionStack {
+  url: string;
+  odoo: OdooSimulator;
+  storageDir: string;
+  serviceRoleKey: string;
+  functions: FunctionsProcess;
+  net: NetWorker;
+  output: () => string;
+  /** POSTs to a function with the service-role key. */
+  call(name: string, body?: unknown, key?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Starts the functions against `dbUrl`, with the Vault secrets stored for cron. */
+export async function startFunctionStack(o: {
+  dbUrl: string;
+  dataset: OdooDataset;
+  latencyMs?: number;
+  env?: Record<string, string>;
+}): Promise<FunctionStack> {
+  const odoo = await startOdooSimulator({ dataset: o.dataset, latencyMs: o.latencyMs ?? 0 });
+  const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
+  const keys = {
+    jwtSecret,
+    anonKey: await signJwt(jwtSecret, { role: "anon" }),
+    serviceRoleKey: await signJwt(jwtSecret, { role: "service_role" }),
+    secretKey: `sb_secret_${crypto.randomUUID().replaceAll("-", "")}`,
+  };
+  const storageDir = await Deno.makeTempDir({ prefix: "passerelle-store-" });
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...functionEnv({ dbUrl: o.dbUrl, supabaseUrl: url, keys, storageDir }),
+    ODOO_URL: odoo.url,
+    ODOO_DB: "crm_src",
+    ODOO_LOGIN: "admin",
+    ODOO_PASSWORD: "admin",
+    ...o.env,
+  };
+  const logFile = await Deno.makeTempFile({ prefix: "passerelle-functions-", suffix: ".log" });
+  const functions = await startFunctionsProcessLogged(port, env, logFile);
+  const sql: Sql = connectDb(o.dbUrl, { max: 2 });
+  await sql`select passerelle.store_secrets(${url}, ${keys.serviceRoleKey})`;
+  const net = startNetWorker(connectDb(o.dbUrl, { max: 2 }));
+  return {
+    url,
+    odoo,
+    storageDir,
+    serviceRoleKey: keys.serviceRoleKey,
+    functions,
+    net,
+    output: () => Deno.readTextFileSync(logFile),
+    async call(name, body = {}, key = keys.serviceRoleKey) {
+      const res = await fetch(`${url}/functions/v1/${name}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async stop() {
+      await functions.stop();
+      await net.stop();
+      await sql.end();
+      await odoo.close();
+      await Deno.remove(storageDir, { recursive: true }).catch(() => {});
+      await Deno.remove(logFile).catch(() => {});
+    },
+  };
+}
+
+/** The functions server with its output appended to `logFile`, to check that no secret is printed. */
+async function startFunctionsProcessLogged(port: number, env: Record<string, string>, logFile: string) {
+  // The child inherits this descriptor for stdout and stderr.
+  const shell = `exec "$0" run -A "$1" --port "$2" >>"$3" 2>&1`;
+  let child: Deno.ChildProcess;
+  const spawn = async () => {
+    child = new Deno.Command("bash", {
+      args: ["-c", shell, Deno.execPath(), new URL("../stack/functions_server.ts", import.meta.url).pathname, String(port), logFile],
+      env: { ...env, DENO_NO_UPDATE_CHECK: "1" },
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const until = Date.now() + 60_000;
+    while (Date.now() < until) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/functions/v1/`);
+        await r.body?.cancel();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error(`functions server did not start:\n${Deno.readTextFileSync(logFile)}`);
+  };
+  await spawn();
+  const fp: FunctionsProcess = {
+    async kill() {
+      child.kill("SIGKILL");
+      await child.status;
+    },
+    restart: spawn,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+    },
+  };
+  return fp;
+}
+
+export { startFunctionsProcess };
