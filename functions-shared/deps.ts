@@ -8,3 +8,6 @@ export type { Sql, TransactionSql } from "npm:postgres@3.4.9";
 export { z } from "npm:zod@4.6.7";
 export * as jose from "npm:jose@6.2.18";
 export { createClient } from "npm:@supabase/supabase-js@2.119.1";
+export { strToU8, unzipSync, zipSync } from "npm:fflate@0.8.3";
+export type { Zippable } from "npm:fflate@0.8.3";
+export { Zip, ZipDeflate, ZipPassThrough } from "npm:fflate@0.8.3";

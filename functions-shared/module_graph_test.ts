@@ -36,7 +36,7 @@ Deno.test("every function's module graph stays in the project root with only rel
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: GraphModule[] };
     for (const m of graph.modules) {
-      if (m.specifier.startsWith("npm:")) continue;
+      if (m.specifier.startsWith("npm:") || m.specifier.startsWith("node:")) continue;
       assert.ok(
         m.specifier.startsWith(`file://${rootPath}`),
         `${entry} reaches ${m.specifier}, outside the project root`,

@@ -1,0 +1,208 @@
+/**
+ * `supabaseStore()`: the ObjectStore on Supabase Storage, through supabase-js for everything but big
+ * uploads, which go by TUS (`tus_upload.ts`).
+ *
+ * Keys are checked before any request (`isValidStorageKey`): Storage would refuse some (`InvalidKey`) and,
+ * worse, silently store others under another name (storage.md section 3). supabase-js puts the key in the
+ * URL unencoded, so the adapter encodes what a URL would misread (space, `%`, `?`, `#`) and nothing more:
+ * Storage signs `decodeURI(path)`, which leaves reserved characters encoded, so encoding `:` or `@` would
+ * produce signed URLs that never match their object.
+ *
+ * Network failures (`StorageUnknownError: fetch failed`, seen right after a 413 tears the connection down)
+ * are retried once; other answers become PasserelleErrors (`storage_error.ts`).
+ */
+import { createClient } from "../deps.ts";
+import { PasserelleError } from "../errors.ts";
+import { ChunkReader } from "./chunk_reader.ts";
+import type { ObjectInfo, ObjectStore, PutOptions, SignedUrlOptions } from "./object_store.ts";
+import { assertValidKey, isNetworkFailure, storageError, type StorageFailure } from "./storage_error.ts";
+import { TUS_CHUNK_BYTES, tusUpload } from "./tus_upload.ts";
+
+/** Options of `supabaseStore()`. */
+export interface SupabaseStoreOptions {
+  /** Project URL (`SUPABASE_URL`); Storage is at `${url}/storage/v1`. */
+  url: string;
+  serviceRoleKey: string;
+  bucket: string;
+  fetch?: typeof fetch;
+  /** Bodies above this go by TUS, in chunks of this size (Supabase requires 6 MiB). */
+  chunkBytes?: number;
+}
+
+type Result<T> = { data: T; error: null } | { data: null | T; error: StorageFailure & Error };
+
+/** The key as it must appear in a URL path: see the module comment for why so little is encoded. */
+export function encodeKeyPath(key: string): string {
+  return encodeURI(key).replace(/\?/g, "%3F").replace(/#/g, "%23");
+}
+
+/**
+ * The ObjectStore on a Supabase Storage bucket (which must exist).
+ *
+ * @example
+ * const store = supabaseStore({ url: config.supabaseUrl, serviceRoleKey: config.serviceRoleKey,
+ *   bucket: "estimation-files" });
+ * await store.put(archiveKey(12, 345, "devis.pdf"), bytes, { contentType: "application/pdf" });
+ */
+export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
+  const url = options.url.replace(/\/+$/, "");
+  const storageUrl = `${url}/storage/v1`;
+  const doFetch = options.fetch ?? fetch;
+  const chunkBytes = options.chunkBytes ?? TUS_CHUNK_BYTES;
+  const { bucket, serviceRoleKey } = options;
+  const client = createClient(url, serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { fetch: doFetch },
+  });
+  const files = () => client.storage.from(bucket);
+
+  /** Runs a supabase-js call, once more after a network failure, and maps its error. */
+  async function call<T>(op: string, key: string, fn: () => Promise<Result<T>>): Promise<T> {
+    let r = await fn();
+    if (r.error && isNetworkFailure(r.error)) r = await fn();
+    if (r.error) throw storageError(op, key, r.error, r.error);
+    return r.data as T;
+  }
+
+  async function stat(key: string): Promise<ObjectInfo | null> {
+    assertValidKey("read info of", key);
+    const attempt = () =>
+      files().info(encodeKeyPath(key)) as Promise<Result<{ size?: number; contentType?: string }>>;
+    let r = await attempt();
+    if (r.error && isNetworkFailure(r.error)) r = await attempt();
+    if (r.error) {
+      const e = r.error;
+      if (e.code === "NoSuchKey" || (String(e.statusCode) === "404" && e.code === undefined)) return null;
+      throw storageError("read info of", key, e, e);
+    }
+    return { size: r.data?.size ?? 0, contentType: r.data?.contentType ?? "application/octet-stream" };
+  }
+
+  async function uploadSmall(key: string, bytes: Uint8Array, opts: PutOptions): Promise<void> {
+    const send = () =>
+      files().upload(encodeKeyPath(key), bytes, {
+        contentType: opts.contentType,
+        upsert: Boolean(opts.upsert),
+      }) as Promise<Result<unknown>>;
+    const first = await send();
+    if (!first.error) return;
+    if (!isNetworkFailure(first.error)) throw storageError("upload", key, first.error, first.error);
+    const second = await send();
+    if (!second.error) return;
+    // The first try may have landed before its answer was lost: the same bytes are there, it is done.
+    if (second.error.code === "KeyAlreadyExists") {
+      const info = await stat(key);
+      if (info && info.size === bytes.byteLength && info.contentType === opts.contentType) return;
+    }
+    throw storageError("upload", key, second.error, second.error);
+  }
+
+  function checkSize(key: string, expected: number | undefined, got: number, more: boolean) {
+    if (expected !== undefined && (got !== expected || more)) {
+      throw new PasserelleError(
+        "storage_error",
+        `Storage could not upload "${key}": ${expected} bytes were announced, the body holds ${
+          more ? `more than ${got}` : got
+        }`,
+      );
+    }
+  }
+
+  return {
+    bucket,
+
+    async put(key, body, opts) {
+      assertValidKey("upload", key);
+      if (body instanceof Uint8Array) {
+        checkSize(key, opts.size, body.byteLength, false);
+        if (body.byteLength <= chunkBytes) return await uploadSmall(key, body, opts);
+      }
+      const size = body instanceof Uint8Array ? body.byteLength : opts.size;
+      const reader = new ChunkReader(body);
+      try {
+        const tus = { fetch: doFetch, storageUrl, apiKey: serviceRoleKey, bucket, key, chunkBytes };
+        const upsert = Boolean(opts.upsert);
+        if (size !== undefined && size > chunkBytes) {
+          return await tusUpload(
+            { ...tus, contentType: opts.contentType, upsert, size },
+            reader,
+            new Uint8Array(chunkBytes),
+          );
+        }
+        // Small or unknown: read up to one chunk; a body that ends there goes the standard way.
+        const buf = new Uint8Array(size ?? chunkBytes);
+        const n = await reader.fill(buf);
+        const more = n === buf.byteLength && await reader.more();
+        if (size !== undefined) {
+          checkSize(key, size, n, more);
+          return await uploadSmall(key, buf, opts);
+        }
+        if (!more) return await uploadSmall(key, buf.subarray(0, n), opts);
+        await tusUpload({ ...tus, contentType: opts.contentType, upsert }, reader, buf, n);
+      } catch (e) {
+        await reader.cancel(e);
+        throw e;
+      }
+    },
+
+    async copy(fromKey, toKey) {
+      assertValidKey("copy", fromKey);
+      assertValidKey("copy to", toKey);
+      // Keys travel in the JSON body here: no URL encoding.
+      await call(
+        "copy",
+        `${fromKey}" to "${toKey}`,
+        () => files().copy(fromKey, toKey) as Promise<Result<unknown>>,
+      );
+    },
+
+    async exists(key) {
+      return (await stat(key)) !== null;
+    },
+
+    stat,
+
+    async get(key) {
+      assertValidKey("download", key);
+      const stream = await call(
+        "download",
+        key,
+        () =>
+          files().download(encodeKeyPath(key)).asStream() as unknown as Promise<
+            Result<ReadableStream<Uint8Array>>
+          >,
+      );
+      return stream;
+    },
+
+    async remove(keys) {
+      for (const key of keys) assertValidKey("remove", key);
+      if (keys.length === 0) return; // Storage answers 400 to an empty list
+      await call("remove", keys.join(", "), () => files().remove(keys) as Promise<Result<unknown>>);
+    },
+
+    async signedUrl(key, expiresInS, opts?: SignedUrlOptions) {
+      assertValidKey("sign", key);
+      if (key.includes("?")) {
+        throw new PasserelleError(
+          "storage_invalid_key",
+          `Storage could not sign "${key}": a key holding "?" cannot be served by a signed URL`,
+        );
+      }
+      const data = await call(
+        "sign",
+        key,
+        () =>
+          files().createSignedUrl(encodeKeyPath(key), expiresInS) as Promise<Result<{ signedUrl: string }>>,
+      );
+      // supabase-js would encode the download name twice (storage.md section 7): add it ourselves.
+      const download = opts?.download === undefined ? "" : `&download=${encodeURIComponent(opts.download)}`;
+      return data.signedUrl + download;
+    },
+
+    publicPath(key) {
+      assertValidKey("address", key);
+      return `${storageUrl}/object/authenticated/${bucket}/${encodeKeyPath(key)}`;
+    },
+  };
+}
