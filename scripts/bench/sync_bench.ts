@@ -1,0 +1,127 @@
+/**
+ * sync-odoo-leads: 10,000 leads with 20 ms of Odoo latency per call, through
+ * the real function handler (budget, logs), beside the seed's per-lead
+ * approach (a page of 100 leads, then several queries per lead) in the same
+ * run. Targets: >= 2,000 leads/s, <= 2 Odoo calls and <= 5 database round
+ * trips per 1,000 leads, every call under 1.5 s of CPU and 256 MB.
+ */
+import { postgres, type Sql } from "../../functions-shared/deps.ts";
+import { serveBatch } from "../../functions-shared/engine/serve_batch.ts";
+import { createOdooClient } from "../../functions-shared/odoo/client.ts";
+import { leadSync } from "../../functions-shared/sync/lead_sync.ts";
+import { createTestDatabase } from "../testing/test_database.ts";
+import { startOdooProcess } from "./odoo_process.ts";
+import type { Bench } from "./report.ts";
+
+const KEY = "bench-service-role-key";
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function counted(url: string): { sql: Sql; trips: () => number } {
+  let n = 0;
+  const sql = postgres(url, { max: 3, prepare: false, onnotice: () => {}, debug: () => void n++ });
+  return { sql, trips: () => n };
+}
+
+/** The seed's shape: a page of leads, then for each lead a lookup, a customer lookup/insert, an insert. */
+async function perLeadSync(sql: Sql, odoo: ReturnType<typeof createOdooClient>): Promise<number> {
+  const [{ id: company }] = await sql`insert into public.companies (name) values ('Seed') returning id`;
+  let cursor = 0, synced = 0;
+  while (true) {
+    const page = await odoo.searchRead<Record<string, unknown> & { id: number }>(
+      "crm.lead",
+      [["id", ">", cursor]],
+      { fields: ["id", "name", "email_from", "phone", "partner_name", "write_date"], order: "id asc", limit: 100 },
+    );
+    if (page.length === 0) return synced;
+    for (const lead of page) {
+      const sourceId = `odoo_crm_${lead.id}`;
+      const [existing] = await sql`select id from public.leads where source_email_id = ${sourceId}`;
+      if (existing) continue;
+      let customerId: number | null = null;
+      const name = typeof lead.partner_name === "string" ? lead.partner_name : null;
+      if (name) {
+        const [c] = await sql`select id from public.customers where company_id = ${company} and lower(name) = lower(${name})
+                               and odoo_partner_id is null`;
+        customerId = c?.id ??
+          (await sql`insert into public.customers (company_id, name) values (${company}, ${name}) returning id`)[0].id;
+      }
+      const [row] = await sql`
+        insert into public.leads (company_id, source_email_id, odoo_id, title, email, phone, customer_id)
+        values (${company}, ${sourceId}, ${lead.id}, ${String(lead.name)}, ${lead.email_from || null},
+                ${lead.phone || null}, ${customerId}) returning id`;
+      await sql`insert into public.lead_history (lead_id, action, source) values (${row.id}, 'insert', 'seed')`;
+      synced++;
+    }
+    cursor = page[page.length - 1].id;
+  }
+}
+
+export const benchSync: Bench = async (report, { quick }) => {
+  const leads = quick ? 2_000 : 10_000;
+  const odooProc = await startOdooProcess(["--leads", String(leads), "--attachments", "0", "--activities", "0",
+    "--latency", "20", "--seed", "4"]);
+  const ours = await createTestDatabase("bench_sync");
+  const seed = await createTestDatabase("bench_seed");
+  const odooConfig = {
+    url: odooProc.url,
+    db: "crm_src",
+    login: "admin",
+    secret: "admin",
+    transport: "jsonrpc" as const,
+    timeoutMs: 30_000,
+  };
+  try {
+    // Passerelle: repeated calls of the function's handler with the default budget.
+    const { sql, trips } = counted(ours.url);
+    const odoo = createOdooClient(odooConfig, { fetch, sleep });
+    const handler = serveBatch({
+      name: "sync-odoo-leads",
+      config: { serviceRoleKey: KEY, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
+      sql,
+      step: leadSync(odoo, { companyName: "Bench" }),
+    });
+    const calls: { cpuMs: number; peakMemoryMb: number }[] = [];
+    const t0 = performance.now();
+    while (true) {
+      const res = await handler(new Request("http://x", { method: "POST", headers: { authorization: `Bearer ${KEY}` } }));
+      const body = await res.json();
+      if (res.status !== 200) throw new Error(`sync failed: ${JSON.stringify(body)}`);
+      calls.push({ cpuMs: body.cpuMs, peakMemoryMb: body.peakMemoryMb });
+      if (!body.remainingFlag) break;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const [{ n }] = await sql`select count(*)::int as n from public.leads`;
+    if (n !== leads) throw new Error(`synced ${n} of ${leads} leads`);
+    const oursRate = leads / wall;
+    const oursOdoo = (odoo.stats.calls / leads) * 1000;
+    const oursTrips = (trips() / leads) * 1000;
+    await sql.end();
+
+    // The seed's per-lead approach, same Odoo, same latency, same machine.
+    const s = counted(seed.url);
+    const seedOdoo = createOdooClient(odooConfig, { fetch, sleep });
+    const t1 = performance.now();
+    const seeded = await perLeadSync(s.sql, seedOdoo);
+    const seedWall = (performance.now() - t1) / 1000;
+    const seedRate = seeded / seedWall;
+    const seedOdooCalls = (seedOdoo.stats.calls / seeded) * 1000;
+    const seedTrips = (s.trips() / seeded) * 1000;
+    await s.sql.end();
+
+    const b = "sync";
+    report({ bench: b, figure: `leads/s (${leads} leads, 20 ms Odoo latency)`, value: oursRate, unit: "leads/s",
+      baseline: seedRate, ratio: oursRate / seedRate, target: ">= 2000" });
+    report({ bench: b, figure: "Odoo calls per 1,000 leads", value: oursOdoo, unit: "calls", baseline: seedOdooCalls,
+      ratio: oursOdoo / seedOdooCalls, target: "<= 2" });
+    report({ bench: b, figure: "database round trips per 1,000 leads", value: oursTrips, unit: "trips",
+      baseline: seedTrips, ratio: oursTrips / seedTrips, target: "<= 5" });
+    report({ bench: b, figure: `max CPU time per call (${calls.length} calls)`, value: Math.max(...calls.map((c) => c.cpuMs)),
+      unit: "ms", target: "< 1500" });
+    report({ bench: b, figure: "max peak memory per call", value: Math.max(...calls.map((c) => c.peakMemoryMb)),
+      unit: "MB", target: "< 256" });
+  } finally {
+    await ours.drop();
+    await seed.drop();
+    await odooProc.stop();
+  }
+};
