@@ -1,0 +1,192 @@
+/**
+ * The Odoo client every function uses: the few read methods Passerelle needs,
+ * over JSON-RPC (`/jsonrpc`) or Odoo 19's JSON-2 (`/json/2/...`), with one
+ * timeout per attempt, retries with exponential backoff and jitter for
+ * retryable failures only, and errors mapped to PasserelleError codes
+ * (see errors.ts). Time and network are injected, so tests never sleep.
+ *
+ * ```ts
+ * const odoo = createOdooClient(config.odoo, { fetch, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+ * const page = await odoo.searchRead<Lead>("crm.lead", [["id", ">", cursor]], {
+ *   fields: ["id", "name", "write_date"], order: "id asc", limit: 1000, context: { active_test: false },
+ * });
+ * ```
+ */
+import { PasserelleError } from "../errors.ts";
+import type { OdooConfig } from "../config.ts";
+import { redact } from "./errors.ts";
+import { jsonRpcTransport } from "./jsonrpc_transport.ts";
+import { json2Transport } from "./json2_transport.ts";
+import type { ExchangeContext, ModelCall, OdooVersion, Transport } from "./transport.ts";
+
+export type { OdooVersion } from "./transport.ts";
+
+/** An Odoo domain: `[["id", ">", 10], "|", ["active", "=", false], ...]`. */
+export type OdooDomain = ReadonlyArray<unknown>;
+
+/** Options of `searchRead`. `fields` is required: reading every field makes Odoo several times slower. */
+export interface SearchReadOptions {
+  fields: string[];
+  /** 0 or absent: no limit (Odoo's meaning of 0). */
+  limit?: number;
+  offset?: number;
+  /** Always give one for paging: Odoo's default order is not by id. */
+  order?: string;
+  context?: Record<string, unknown>;
+}
+
+/** What the client needs from outside. */
+export interface OdooClientDeps {
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  /** Retries after the first attempt, for retryable failures (default 3). */
+  retries?: number;
+  /** Jitter source in [0, 1) (default Math.random). */
+  random?: () => number;
+}
+
+/** An Odoo connection. */
+export interface OdooClient {
+  /** The uid of the configured login; asked once, then cached (a failed attempt is not cached). */
+  authenticate(): Promise<number>;
+  searchRead<T = Record<string, unknown>>(
+    model: string,
+    domain: OdooDomain,
+    opts: SearchReadOptions,
+  ): Promise<T[]>;
+  searchCount(
+    model: string,
+    domain: OdooDomain,
+    opts?: { context?: Record<string, unknown> },
+  ): Promise<number>;
+  /** Records by id; ids Odoo does not have are left out (no error), archived ones included. */
+  read<T = Record<string, unknown>>(
+    model: string,
+    ids: number[],
+    fields: string[],
+    opts?: { context?: Record<string, unknown> },
+  ): Promise<T[]>;
+  version(): Promise<OdooVersion>;
+  /** HTTP requests made, retries included (for benchmarks). */
+  readonly stats: { calls: number };
+}
+
+/** First backoff delay, doubled per retry, capped; each delay is jittered down to half. */
+export const BACKOFF = { baseMs: 500, maxMs: 10_000 };
+
+/** Creates a client for `config`. */
+export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): OdooClient {
+  const stats = { calls: 0 };
+  const ctx: ExchangeContext = {
+    fetch: deps.fetch,
+    timeoutMs: config.timeoutMs,
+    secret: config.secret,
+    stats,
+  };
+  const transport: Transport = config.transport === "json2"
+    ? json2Transport(config, ctx)
+    : jsonRpcTransport(config, ctx);
+  const retries = deps.retries ?? 3;
+  const random = deps.random ?? Math.random;
+  let uid: Promise<number> | null = null;
+
+  async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 0;; n++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        const err = sanitize(e, config.secret);
+        if (!err.retryable || n >= retries) throw err;
+        const cap = Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** n);
+        await deps.sleep(Math.round(cap / 2 + (cap / 2) * random()));
+      }
+    }
+  }
+
+  function authenticate(): Promise<number> {
+    if (!uid) {
+      const pending = withRetry(() => transport.authenticate());
+      uid = pending;
+      pending.catch(() => {
+        if (uid === pending) uid = null;
+      });
+    }
+    return uid;
+  }
+
+  async function execute(call: ModelCall): Promise<unknown> {
+    const id = await authenticate();
+    try {
+      return await withRetry(() => transport.execute(id, call));
+    } catch (e) {
+      // The password or key changed under us: ask again next time.
+      if (e instanceof PasserelleError && e.code === "odoo_auth_failed") uid = null;
+      throw e;
+    }
+  }
+
+  function list<T>(value: unknown, what: string): T[] {
+    if (!Array.isArray(value)) {
+      throw new PasserelleError("odoo_malformed", `Odoo's ${what} answered ${typeof value}, not a list`);
+    }
+    return value as T[];
+  }
+
+  return {
+    stats,
+    authenticate,
+
+    async searchRead<T>(model: string, domain: OdooDomain, opts: SearchReadOptions): Promise<T[]> {
+      if (!Array.isArray(opts.fields) || opts.fields.length === 0) {
+        throw new PasserelleError("bad_request", `searchRead(${model}) needs the list of fields to read`);
+      }
+      const kwargs: Record<string, unknown> = { domain, fields: opts.fields };
+      if (opts.limit !== undefined) kwargs.limit = opts.limit;
+      if (opts.offset) kwargs.offset = opts.offset;
+      if (opts.order) kwargs.order = opts.order;
+      const result = await execute({ model, method: "search_read", kwargs, context: opts.context });
+      return list<T>(result, `${model}.search_read`);
+    },
+
+    async searchCount(model: string, domain: OdooDomain, opts: { context?: Record<string, unknown> } = {}) {
+      const result = await execute({
+        model,
+        method: "search_count",
+        kwargs: { domain },
+        context: opts.context,
+      });
+      if (typeof result !== "number") {
+        throw new PasserelleError("odoo_malformed", `Odoo's ${model}.search_count answered ${typeof result}`);
+      }
+      return result;
+    },
+
+    async read<T>(
+      model: string,
+      ids: number[],
+      fields: string[],
+      opts: { context?: Record<string, unknown> } = {},
+    ) {
+      if (!Array.isArray(fields) || fields.length === 0) {
+        throw new PasserelleError("bad_request", `read(${model}) needs the list of fields to read`);
+      }
+      if (ids.length === 0) return [];
+      const result = await execute({ model, method: "read", ids, kwargs: { fields }, context: opts.context });
+      return list<T>(result, `${model}.read`);
+    },
+
+    version() {
+      return withRetry(() => transport.version());
+    },
+  };
+}
+
+/** Any failure as a PasserelleError whose message cannot hold the secret. */
+function sanitize(e: unknown, secret: string): PasserelleError {
+  if (e instanceof PasserelleError) {
+    const message = redact(e.message, secret);
+    return message === e.message ? e : new PasserelleError(e.code, message, e.retryable, { cause: e.cause });
+  }
+  const message = redact(e instanceof Error ? e.message : String(e), secret);
+  return new PasserelleError("internal", `Odoo client failed: ${message}`, false);
+}

@@ -1,0 +1,118 @@
+/**
+ * What the Odoo client needs from a wire format (JSON-RPC or JSON-2), and the
+ * one HTTP exchange both make: a request under `AbortSignal.timeout`, with a
+ * timeout, a network failure or an unreadable body turned into a retryable
+ * PasserelleError. One exchange is one attempt; retrying is the client's job.
+ */
+import { PasserelleError } from "../errors.ts";
+import { redact } from "./errors.ts";
+
+/** A call to a model method: named arguments, as JSON-2 takes them and execute_kw accepts them. */
+export interface ModelCall {
+  model: string;
+  method: string;
+  /** Record ids, for methods on records (`read`). */
+  ids?: number[];
+  /** Keyword arguments (`domain`, `fields`, `limit`…). */
+  kwargs: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+/** The server's version, whichever way it was asked. */
+export interface OdooVersion {
+  /** e.g. "17.0-20240709" or "19.0". */
+  serverVersion: string;
+  /** e.g. "17.0". */
+  serie: string;
+  /** e.g. [17, 0, 0, "final", 0, ""]. */
+  versionInfo: (number | string)[];
+  major: number;
+}
+
+/** One wire format. Each method makes one attempt. */
+export interface Transport {
+  /** The uid of the configured login (fails with odoo_auth_failed when refused). */
+  authenticate(): Promise<number>;
+  /** Runs a model method as `uid` and returns its result (null for None). */
+  execute(uid: number, call: ModelCall): Promise<unknown>;
+  version(): Promise<OdooVersion>;
+}
+
+/** What an exchange needs. */
+export interface ExchangeContext {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  secret: string;
+  stats: { calls: number };
+}
+
+/** The raw answer of one exchange. */
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/** Sends one request and reads the whole answer, within `timeoutMs`. */
+export async function exchange(
+  ctx: ExchangeContext,
+  req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string; what: string },
+): Promise<RawAnswer> {
+  ctx.stats.calls++;
+  try {
+    const res = await ctx.fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: AbortSignal.timeout(ctx.timeoutMs),
+    });
+    // The timeout covers the body too: a server that stalls mid-answer is a timeout.
+    const text = await res.text();
+    return { status: res.status, contentType: res.headers.get("content-type") ?? "", text };
+  } catch (e) {
+    const name = (e as { name?: string })?.name;
+    const detail = redact(e instanceof Error ? e.message : String(e), ctx.secret);
+    const cause = new Error(detail);
+    if (name === "TimeoutError") {
+      return Promise.reject(
+        new PasserelleError(
+          "odoo_timeout",
+          `Odoo did not answer ${req.what} within ${ctx.timeoutMs} ms`,
+          true,
+          { cause },
+        ),
+      );
+    }
+    return Promise.reject(
+      new PasserelleError("odoo_unavailable", `Cannot reach Odoo for ${req.what}: ${detail}`, true, {
+        cause,
+      }),
+    );
+  }
+}
+
+/** Parses a JSON answer, or fails with odoo_malformed naming what came instead. */
+export function parseJson(answer: RawAnswer, what: string): unknown {
+  try {
+    return JSON.parse(answer.text);
+  } catch {
+    const type = answer.contentType.split(";")[0] || "no content type";
+    const text = answer.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 120);
+    throw new PasserelleError(
+      "odoo_malformed",
+      `Odoo answered ${what} with something that is not JSON (HTTP ${answer.status}, ${type}): ${text}`,
+    );
+  }
+}
+
+/** A URL without user info, for messages. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(invalid URL)";
+  }
+}
