@@ -57,6 +57,7 @@ Deno.test("2,000 attachments archived by chained calls: every good one stored on
     for (const a of binaries.slice(-6, -3)) a.checksum = "0".repeat(40);
     const first = await stack.call("archive-odoo-files", { budget: { wallMs: 1_500 } });
     assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.remainingFlag, true, "a call whose budget ran out says work remains");
     const deleted = binaries.slice(-3, -1).map((a) => a.id as number);
     for (const id of deleted) dataset.deleteAttachment(id);
     // The orphan (its lead deleted in Odoo) only exists in a backup: the backup import creates its row.
@@ -95,6 +96,7 @@ Deno.test("2,000 attachments archived by chained calls: every good one stored on
       if (f.checksum) assert.equal(await sha1(stored), f.checksum, `sha1 of ${f.storage_path}`);
     }
     assert.equal(paths.size, done.length, "one object per file");
+    assert.equal(Math.max(...files.map((f) => f.attempts)), 1, "no file was processed twice");
     let objects = 0;
     const walk = async (dir: string) => {
       for await (const e of Deno.readDir(dir)) {
