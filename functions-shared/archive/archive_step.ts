@@ -78,7 +78,7 @@ export function planFiles(files: LeadFile[], storedByChecksum: Map<string, strin
 export function archiveFiles(deps: { odoo: OdooReader; store: ObjectStore; options?: ArchiveOptions }) {
   const o = {
     batchSize: 50,
-    maxReadBytes: 16 * 1024 * 1024,
+    maxReadBytes: 8 * 1024 * 1024,
     concurrency: 5,
     leaseS: 180,
     discover: true,

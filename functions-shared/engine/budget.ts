@@ -17,6 +17,8 @@ export interface Budget {
   cpuMs(): number;
   /** Wall time left, in ms (never negative). */
   remainingMs(): number;
+  /** Whether work expected to cost `cost` still fits (so that a call never starts what it cannot finish). */
+  allows(cost: { wallMs: number; cpuMs: number }): boolean;
 }
 
 export interface Meters {
@@ -38,6 +40,7 @@ export function startBudget(limits: BudgetConfig, meters: Meters): Budget {
     cpuMs,
     remainingMs: () => Math.max(0, limits.wallMs - elapsedMs()),
     spent: () => elapsedMs() >= limits.wallMs ? "wall" : cpuMs() >= limits.cpuMs ? "cpu" : null,
+    allows: (cost) => elapsedMs() + cost.wallMs <= limits.wallMs && cpuMs() + cost.cpuMs <= limits.cpuMs,
   };
 }
 

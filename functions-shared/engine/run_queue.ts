@@ -1,9 +1,10 @@
 /**
  * The loop of a queue-backed step: claim a batch (one SQL statement, `FOR
  * UPDATE SKIP LOCKED` with a lease), process it, record what became of each
- * item, and go on until the budget is spent or nothing is left. The budget is
- * checked before each claim, so a call finishes what it has in flight and
- * never starts what it cannot finish.
+ * item, and go on until the budget is spent or nothing is left. Before each
+ * claim the budget must allow another batch as costly as the costliest so
+ * far (wall and CPU time), so a call finishes what it has in flight and does
+ * not start what it cannot finish: Supabase stops a worker past 2 s of CPU.
  */
 import type { Budget } from "./budget.ts";
 import { type PasserelleError } from "../errors.ts";
@@ -41,16 +42,21 @@ export async function runQueue<Item, Done>(d: QueueDeps<Item, Done>): Promise<Qu
   let migrated = 0, failed = 0, batches = 0;
   const errors: string[] = [];
   let stoppedBy: QueueResult["stoppedBy"] = "empty";
+  const costliest = { wallMs: 0, cpuMs: 0 };
   while (true) {
-    const spent = d.budget.spent();
+    const spent = d.budget.spent() ??
+      (d.budget.allows(costliest) ? null : d.budget.allows({ ...costliest, cpuMs: 0 }) ? "cpu" : "wall");
     if (spent) {
       stoppedBy = spent;
       break;
     }
+    const wall0 = d.budget.elapsedMs(), cpu0 = d.budget.cpuMs();
     const items = await d.claim(d.batchSize);
     if (items.length === 0) break;
     const outcome = await d.process(items);
     await d.record(outcome);
+    costliest.wallMs = Math.max(costliest.wallMs, d.budget.elapsedMs() - wall0);
+    costliest.cpuMs = Math.max(costliest.cpuMs, d.budget.cpuMs() - cpu0);
     batches++;
     migrated += outcome.done.length;
     failed += outcome.failed.length;

@@ -55,7 +55,7 @@ Deno.test("runQueue() with 4 overlapping calls over 10,000 files claims none twi
   }
 });
 
-Deno.test("runQueue() stops claiming when the budget is spent and finishes the batch in flight", async () => {
+Deno.test("runQueue() stops claiming before a batch would overrun the budget, finishing the one in flight", async () => {
   const db = await createTestDatabase("budget");
   try {
     const company = await seedCompany(db.sql);
@@ -67,7 +67,7 @@ Deno.test("runQueue() stops claiming when the budget is spent and finishes the b
       batchSize: 100,
       claim: (n) => claimLeadFiles(db.sql, n, 60),
       process: (items) => {
-        clock.t += 400; // each batch "takes" 400 ms: the third one crosses the budget
+        clock.t += 400; // each batch "takes" 400 ms: a third would end at 1,200 ms, past the budget
         processed.push(...items.map((i) => i.id));
         return Promise.resolve({
           done: items.map((i) => ({ id: i.id, storage_path: `p/${i.id}`, file_url: `u/${i.id}` })),
@@ -78,9 +78,9 @@ Deno.test("runQueue() stops claiming when the budget is spent and finishes the b
       remaining: () => remainingLeadFiles(db.sql),
     });
     assert.equal(result.stoppedBy, "wall");
-    assert.equal(result.batches, 3, "the batch in flight when time ran out was finished");
-    assert.equal(result.migrated, 300);
-    assert.equal(result.remaining, 700);
+    assert.equal(result.batches, 2, "no batch is started that would end past the budget");
+    assert.equal(result.migrated, 200);
+    assert.equal(result.remaining, 800);
     const [{ claimed }] = await db
       .sql`select count(*)::int as claimed from public.lead_files where status = 'claimed'`;
     assert.equal(claimed, 0, "nothing is left claimed");

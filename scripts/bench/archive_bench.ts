@@ -1,0 +1,182 @@
+/**
+ * archive-odoo-files: attachments from an Odoo simulator (20 ms per call, in a
+ * process of its own) into a local bucket, through the function's handler,
+ * beside the one-file-per-call sequential approach (read one attachment,
+ * upload it, record it) in the same run. Targets: <= 5 Odoo calls per 100
+ * files, >= 5x the baseline's files/s, peak memory growth < 3x the largest file.
+ */
+import { Buffer } from "node:buffer";
+import { archiveFiles, sha1Hex } from "../../functions-shared/archive/archive_step.ts";
+import { connectDb } from "../../functions-shared/db.ts";
+import { serveBatch } from "../../functions-shared/engine/serve_batch.ts";
+import { rssBytes } from "../../functions-shared/engine/usage.ts";
+import { createOdooClient } from "../../functions-shared/odoo/client.ts";
+import { localStore } from "../../functions-shared/storage/local_store.ts";
+import { archiveKey } from "../../functions-shared/storage/safe_key.ts";
+import { leadSync } from "../../functions-shared/sync/lead_sync.ts";
+import { startBudget } from "../../functions-shared/engine/budget.ts";
+import { processCpuMs } from "../../functions-shared/engine/usage.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { startOdooProcess } from "./odoo_process.ts";
+import type { Bench } from "./report.ts";
+
+const KEY = "bench-service-role-key";
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function prepare(db: TestDatabase, odoo: ReturnType<typeof createOdooClient>) {
+  const step = leadSync(odoo, { companyName: "Bench" });
+  const budget = () =>
+    startBudget({ wallMs: 60_000, cpuMs: 60_000 }, { now: () => performance.now(), cpu: processCpuMs });
+  while ((await step({ sql: db.sql, budget: budget() })).more) { /* sync leads first */ }
+}
+
+export const benchArchive: Bench = async (report, { quick }) => {
+  const files = quick ? 200 : 1_000;
+  const largeBytes = 20_000_000;
+  const odooProc = await startOdooProcess([
+    "--leads",
+    String(files),
+    "--attachments",
+    String(files),
+    "--activities",
+    "0",
+    "--latency",
+    "20",
+    "--seed",
+    "6",
+    "--large-attachments",
+    "1",
+    "--large-bytes",
+    String(largeBytes),
+  ]);
+  const config = {
+    url: odooProc.url,
+    db: "crm_src",
+    login: "admin",
+    secret: "admin",
+    transport: "jsonrpc" as const,
+    timeoutMs: 60_000,
+  };
+  const ours = await createTestDatabase("bench_archive");
+  const base = await createTestDatabase("bench_archive_seed");
+  const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  try {
+    for (const db of [ours, base]) await prepare(db, createOdooClient(config, { fetch, sleep }));
+
+    // Passerelle: the handler, repeated until nothing remains.
+    const odoo = createOdooClient(config, { fetch, sleep });
+    const store = localStore({ dir: dirs[0], bucket: "estimation-files" });
+    const sql = connectDb(ours.url);
+    const handler = serveBatch({
+      name: "archive-odoo-files",
+      config: { serviceRoleKey: KEY, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
+      sql,
+      step: archiveFiles({ odoo, store }),
+    });
+    const rss0 = rssBytes();
+    let peak = rss0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes())), 20);
+    const calls: { cpuMs: number; peakMemoryMb: number }[] = [];
+    const callsBefore = odoo.stats.calls;
+    const t0 = performance.now();
+    while (true) {
+      const res = await handler(
+        new Request("http://x", { method: "POST", headers: { authorization: `Bearer ${KEY}` } }),
+      );
+      const body = await res.json();
+      if (res.status !== 200) throw new Error(JSON.stringify(body));
+      calls.push(body);
+      if (!body.remainingFlag) break;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    const [stats] = await sql`select count(*) filter (where status = 'done')::int as done,
+                                      coalesce(sum(file_size) filter (where status = 'done'), 0)::float8 as bytes
+                                 from public.lead_files`;
+    const odooCalls = odoo.stats.calls - callsBefore;
+    await sql.end();
+
+    // Baseline: one file per call, sequentially.
+    const bOdoo = createOdooClient(config, { fetch, sleep });
+    const bStore = localStore({ dir: dirs[1], bucket: "estimation-files" });
+    await bOdoo.searchRead("ir.attachment", [], { fields: ["id"], limit: 1 }); // authenticate outside the timing
+    const attachments = await bOdoo.searchRead<
+      { id: number; name: string; res_id: number; checksum: string | false; mimetype: string; type: string }
+    >("ir.attachment", [["res_model", "=", "crm.lead"]], {
+      fields: ["id", "name", "res_id", "checksum", "mimetype", "type"],
+      order: "id asc",
+    });
+    const leads = new Map(
+      (await base.sql`select odoo_id, id from public.leads`).map((r) => [r.odoo_id, Number(r.id)]),
+    );
+    const sample = attachments.filter((a) => a.type === "binary" && leads.has(a.res_id)).slice(
+      0,
+      quick ? 50 : 150,
+    );
+    const t1 = performance.now();
+    let bBytes = 0;
+    for (const a of sample) {
+      const [row] = await bOdoo.read<{ datas: string }>("ir.attachment", [a.id], ["datas"]);
+      const bytes = Buffer.from(row.datas || "", "base64");
+      if (a.checksum && sha1Hex(bytes) !== a.checksum) continue;
+      const key = archiveKey(leads.get(a.res_id)!, a.id, a.name);
+      await bStore.put(key, bytes, { contentType: a.mimetype || "application/octet-stream", upsert: true });
+      await base.sql`update public.lead_files set status = 'done', storage_path = ${key}, file_url = ${key}
+                     where odoo_id = ${a.id}`;
+      bBytes += bytes.length;
+    }
+    const bWall = (performance.now() - t1) / 1000;
+
+    const b = "archive";
+    const rate = stats.done / wall, bRate = sample.length / bWall;
+    report({
+      bench: b,
+      figure: `files/s (${stats.done} files, 20 ms Odoo latency)`,
+      value: rate,
+      unit: "files/s",
+      baseline: bRate,
+      ratio: rate / bRate,
+      target: ">= 5x baseline",
+    });
+    const mbs = stats.bytes / 1e6 / wall, bMbs = bBytes / 1e6 / bWall;
+    report({ bench: b, figure: "MB/s", value: mbs, unit: "MB/s", baseline: bMbs, ratio: mbs / bMbs });
+    report({
+      bench: b,
+      figure: "Odoo calls per 100 files",
+      value: (odooCalls / stats.done) * 100,
+      unit: "calls",
+      baseline: 100,
+      ratio: odooCalls / stats.done,
+      target: "<= 5",
+    });
+    report({
+      bench: b,
+      figure: `max CPU time per call (${calls.length} calls)`,
+      value: Math.max(...calls.map((c) => c.cpuMs)),
+      unit: "ms",
+      target: "< 1500",
+    });
+    report({
+      bench: b,
+      figure: "max peak memory per call",
+      value: Math.max(...calls.map((c) => c.peakMemoryMb)),
+      unit: "MB",
+      target: "< 256",
+    });
+    const growth = (peak - rss0) / 1e6;
+    report({
+      bench: b,
+      figure: `peak memory growth (largest file ${largeBytes / 1e6} MB)`,
+      value: growth,
+      unit: "MB",
+      baseline: largeBytes / 1e6,
+      ratio: growth / (largeBytes / 1e6),
+      target: "< 3x largest file",
+    });
+  } finally {
+    await ours.drop();
+    await base.drop();
+    for (const d of dirs) await Deno.remove(d, { recursive: true });
+    await odooProc.stop();
+  }
+};
