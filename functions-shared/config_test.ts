@@ -19,7 +19,12 @@ Deno.test("loadConfig() gives the documented defaults", () => {
 
 Deno.test("loadConfig() names every missing or malformed setting in one error", () => {
   try {
-    loadConfig({ SUPABASE_URL: "not a url", BATCH_CPU_MS: "fast", ODOO_URL: "http://odoo", ODOO_TRANSPORT: "xmlrpc" });
+    loadConfig({
+      SUPABASE_URL: "not a url",
+      BATCH_CPU_MS: "fast",
+      ODOO_URL: "http://odoo",
+      ODOO_TRANSPORT: "xmlrpc",
+    });
     assert.fail("should throw");
   } catch (e) {
     assert.ok(e instanceof PasserelleError);
@@ -40,7 +45,8 @@ Deno.test("loadConfig() names every missing or malformed setting in one error", 
 
 Deno.test("loadConfig() never repeats a secret's value in its error", () => {
   assert.throws(
-    () => loadConfig({ ...base, ODOO_URL: "http://odoo", ODOO_PASSWORD: "hunter2-secret", ODOO_TIMEOUT_MS: "x" }),
+    () =>
+      loadConfig({ ...base, ODOO_URL: "http://odoo", ODOO_PASSWORD: "hunter2-secret", ODOO_TIMEOUT_MS: "x" }),
     (e: Error) => !e.message.includes("hunter2-secret"),
   );
 });

@@ -32,7 +32,9 @@ export type ErrorCode =
   | "import_duplicate_file"
   | "backup_invalid"
   | "budget_exhausted"
-  | "internal";
+  | "internal"
+  | "attachment_unsafe_path"
+  | "attachment_in_database";
 
 export class PasserelleError extends Error {
   constructor(

@@ -44,7 +44,10 @@ Deno.test("every function's module graph stays in the project root with only rel
       for (const dep of m.dependencies ?? []) {
         const ok = dep.specifier.startsWith("./") || dep.specifier.startsWith("../") ||
           dep.specifier.startsWith("npm:") || dep.specifier.startsWith("node:");
-        assert.ok(ok, `${m.specifier} imports "${dep.specifier}": only relative, npm: and node: imports deploy`);
+        assert.ok(
+          ok,
+          `${m.specifier} imports "${dep.specifier}": only relative, npm: and node: imports deploy`,
+        );
       }
     }
   }

@@ -27,7 +27,11 @@ const log = (s: string) => console.log(`\x1b[36m[demo]\x1b[0m ${s}`);
 const dir = stackDir("demo", Deno.env.toObject());
 await Deno.remove(dir, { recursive: true }).catch(() => {});
 
-const dataset = generateDataset({ leads: Number(values.leads), attachments: Number(values.attachments), seed: 7 });
+const dataset = generateDataset({
+  leads: Number(values.leads),
+  attachments: Number(values.attachments),
+  seed: 7,
+});
 const odoo = await startOdooSimulator({ dataset, latencyMs: Number(values.latency) });
 log(`Odoo simulator at ${odoo.url} (${values.leads} leads, ${values.attachments} attachments)`);
 
@@ -58,7 +62,14 @@ try {
   while (true) {
     await new Promise((r) => setTimeout(r, 2000));
     const [p] = await sql<
-      { leads: number; total: number; phase: string; files_done: number; files_failed: number; files: number }[]
+      {
+        leads: number;
+        total: number;
+        phase: string;
+        files_done: number;
+        files_failed: number;
+        files: number;
+      }[]
     >`
       select (select count(*)::int from public.leads) as leads,
              coalesce((select total_in_source from public.sync_state where source = 'odoo_leads'), 0) as total,

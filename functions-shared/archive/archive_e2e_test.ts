@@ -20,7 +20,9 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 180_
   throw new Error(`timed out: ${what}`);
 }
 
-async function syncLeads(call: (n: string, b?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>) {
+async function syncLeads(
+  call: (n: string, b?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>,
+) {
   for (let i = 0; i < 20; i++) {
     const r = await call("sync-odoo-leads");
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -80,8 +82,13 @@ Deno.test("2,000 attachments archived by chained calls: every good one stored on
     for (const id of corrupted) assert.equal(failed.get(id), "checksum_mismatch");
     for (const id of deleted) assert.equal(failed.get(id), "attachment_missing");
     assert.equal(failed.get(orphan.id), "lead_missing");
-    for (const a of attachments.filter((a) => a.type === "url")) assert.equal(failed.get(a.id), "attachment_url");
-    assert.equal(failed.size, corrupted.length + deleted.length + 1 + attachments.filter((a) => a.type === "url").length);
+    for (const a of attachments.filter((a) => a.type === "url")) {
+      assert.equal(failed.get(a.id), "attachment_url");
+    }
+    assert.equal(
+      failed.size,
+      corrupted.length + deleted.length + 1 + attachments.filter((a) => a.type === "url").length,
+    );
 
     const done = files.filter((f) => f.status === "done");
     assert.equal(done.length + failed.size, files.length);
@@ -107,7 +114,8 @@ Deno.test("2,000 attachments archived by chained calls: every good one stored on
     await walk(`${stack.storageDir}/estimation-files`);
     assert.equal(objects, done.length, "nothing stored twice, nothing stray");
 
-    const logs = await db.sql`select count(*)::int as calls, count(*) filter (where status <> 'success')::int as bad
+    const logs = await db
+      .sql`select count(*)::int as calls, count(*) filter (where status <> 'success')::int as bad
                                 from public.migration_logs where function_name = 'archive-odoo-files'`;
     assert.ok(logs[0].calls > 2, "the work took several chained calls");
     assert.equal(logs[0].bad, 0);
@@ -137,7 +145,8 @@ Deno.test("the functions server killed mid-batch: after restart the leased files
     });
     await stack.functions.kill();
     assert.ok((await inFlight) instanceof Error, "the call died with the server");
-    const [held] = await db.sql`select count(*)::int as claimed from public.lead_files where status = 'claimed'`;
+    const [held] = await db
+      .sql`select count(*)::int as claimed from public.lead_files where status = 'claimed'`;
     assert.ok(held.claimed > 0, "the killed call left leased files behind");
 
     await stack.functions.restart();
@@ -155,7 +164,8 @@ Deno.test("the functions server killed mid-batch: after restart the leased files
     assert.equal(s.open, 0, "nothing lost");
     assert.equal(s.paths, s.done, "nothing doubled");
     assert.ok(s.max_attempts <= 2);
-    const failedCodes = await db.sql`select distinct error_code from public.lead_files where status = 'failed'`;
+    const failedCodes = await db
+      .sql`select distinct error_code from public.lead_files where status = 'failed'`;
     assert.deepEqual(failedCodes.map((r) => r.error_code), ["attachment_url"], "only the links fail");
   } finally {
     await stack.stop();

@@ -57,7 +57,10 @@ export function planFiles(files: LeadFile[], storedByChecksum: Map<string, strin
       jobs.push({
         kind: "fail",
         file,
-        error: new PasserelleError("attachment_url", `Attachment ${file.odoo_id} is a link, not a stored file`),
+        error: new PasserelleError(
+          "attachment_url",
+          `Attachment ${file.odoo_id} is a link, not a stored file`,
+        ),
       });
     } else if (file.odoo_id === null) {
       jobs.push({
@@ -140,12 +143,17 @@ export function archiveFiles(deps: { odoo: OdooReader; store: ObjectStore; optio
     };
 
     for (const j of jobs) if (j.kind === "fail") outcome.failed.push({ id: j.file.id, error: j.error });
-    await mapLimit(jobs.filter((j) => j.kind === "copy"), o.concurrency, (j) =>
-      settle(j.file, () => copy(j.file, (j as { from: string }).from)));
+    await mapLimit(
+      jobs.filter((j) => j.kind === "copy"),
+      o.concurrency,
+      (j) => settle(j.file, () => copy(j.file, (j as { from: string }).from)),
+    );
 
     // One read per checksum: the first file of each content uploads, the
     // others copy it once it is stored.
-    const uploads = jobs.filter((j): j is Extract<Job, { kind: "upload" }> => j.kind === "upload").map((j) => j.file);
+    const uploads = jobs.filter((j): j is Extract<Job, { kind: "upload" }> => j.kind === "upload").map((j) =>
+      j.file
+    );
     const leaderOf = new Map<string, LeadFile>();
     const followers: LeadFile[] = [];
     const leaders: LeadFile[] = [];

@@ -61,7 +61,9 @@ async function readBatch(odoo: OdooReader, batch: Wanted[], out: Map<number, Con
           batch[0].id,
           new PasserelleError(
             "lead_missing",
-            `Odoo refuses to read attachment ${batch[0].odooId} (its lead was probably deleted): ${e.message}`,
+            `Odoo refuses to read attachment ${
+              batch[0].odooId
+            } (its lead was probably deleted): ${e.message}`,
             false,
             { cause: e },
           ),
@@ -73,7 +75,9 @@ async function readBatch(odoo: OdooReader, batch: Wanted[], out: Map<number, Con
       await readBatch(odoo, batch.slice(half), out);
       return;
     }
-    const err = e instanceof PasserelleError ? e : new PasserelleError("odoo_unavailable", String(e), true, { cause: e });
+    const err = e instanceof PasserelleError
+      ? e
+      : new PasserelleError("odoo_unavailable", String(e), true, { cause: e });
     for (const f of batch) out.set(f.id, err);
   }
 }

@@ -10,7 +10,17 @@ import type { Sql } from "../deps.ts";
 import type { Budget } from "../engine/budget.ts";
 import type { OdooReader } from "../sync/odoo_reader.ts";
 
-export const ATTACHMENT_FIELDS = ["id", "name", "mimetype", "checksum", "file_size", "type", "url", "res_id", "store_fname"];
+export const ATTACHMENT_FIELDS = [
+  "id",
+  "name",
+  "mimetype",
+  "checksum",
+  "file_size",
+  "type",
+  "url",
+  "res_id",
+  "store_fname",
+];
 
 const SOURCE = "odoo_attachments";
 
@@ -32,7 +42,9 @@ export async function discoverAttachments(
     insert into public.sync_state (source) values (${SOURCE})
     on conflict (source) do update set source = excluded.source
     returning cursor_id::int,
-      (cursor_id > 0 or caught_up_at is null or caught_up_at < now() - ${d.every ?? "10 minutes"}::interval) as due`;
+      (cursor_id > 0 or caught_up_at is null or caught_up_at < now() - ${
+    d.every ?? "10 minutes"
+  }::interval) as due`;
   const result: DiscoveryResult = { pages: 0, seen: 0, created: 0, passDone: false };
   if (!state.due) return result;
   let cursor = state.cursor_id;

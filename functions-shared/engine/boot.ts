@@ -9,7 +9,10 @@ import { asPasserelleError } from "../errors.ts";
 export type Handler = (req: Request) => Promise<Response>;
 
 /** Returns `build(env)`'s handler, or one that explains why it could not be built. */
-export function bootHandler(env: Record<string, string | undefined>, build: (env: Record<string, string | undefined>) => Handler): Handler {
+export function bootHandler(
+  env: Record<string, string | undefined>,
+  build: (env: Record<string, string | undefined>) => Handler,
+): Handler {
   try {
     return build(env);
   } catch (e) {

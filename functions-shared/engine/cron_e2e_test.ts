@@ -15,7 +15,10 @@ Deno.test("a cron job fires functions through pg_net with the Vault key; a wrong
   const dbUrl = `${testClusterUrl()}/postgres`;
   const sql = connectDb(dbUrl, { max: 2 });
   const wrongKey = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.d3Jvbmcta2V5LWZvci10ZXN0cw";
-  const stack = await startFunctionStack({ dbUrl, dataset: generateDataset({ leads: 30, attachments: 5, seed: 3 }) });
+  const stack = await startFunctionStack({
+    dbUrl,
+    dataset: generateDataset({ leads: 30, attachments: 5, seed: 3 }),
+  });
   try {
     await sql`truncate public.migration_logs, net._http_response`;
     await sql`delete from vault.secrets where name = 'wrong_key'`;
@@ -23,7 +26,10 @@ Deno.test("a cron job fires functions through pg_net with the Vault key; a wrong
     await sql`select passerelle.schedule('sync-odoo-leads')`;
     await sql`select passerelle.schedule('archive-odoo-files', secret_name => 'wrong_key')`;
     const jobs = await sql`select jobname, schedule, command from cron.job order by jobname`;
-    assert.deepEqual(jobs.map((j) => j.jobname), ["passerelle:archive-odoo-files", "passerelle:sync-odoo-leads"]);
+    assert.deepEqual(jobs.map((j) => j.jobname), [
+      "passerelle:archive-odoo-files",
+      "passerelle:sync-odoo-leads",
+    ]);
     assert.ok(jobs.every((j) => !j.command.includes(wrongKey) && !j.command.includes(stack.serviceRoleKey)));
 
     // pg_cron fires at the top of the next minute; give the calls time to answer.
@@ -45,7 +51,10 @@ Deno.test("a cron job fires functions through pg_net with the Vault key; a wrong
     assert.deepEqual(responses.map((r) => r.status_code).sort(), [200, 401]);
     const runs = await sql`select status from cron.job_run_details d join cron.job j using (jobid)
                             where j.jobname like 'passerelle:%'`;
-    assert.ok(runs.length >= 2 && runs.every((r) => r.status === "succeeded"), "cron says succeeded either way");
+    assert.ok(
+      runs.length >= 2 && runs.every((r) => r.status === "succeeded"),
+      "cron says succeeded either way",
+    );
 
     const everything = JSON.stringify([
       await sql`select * from public.migration_logs`,

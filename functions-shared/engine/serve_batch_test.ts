@@ -24,7 +24,13 @@ const call = (headers: Record<string, string>, body: unknown = {}) =>
   });
 
 const step = (more: boolean): Step => () =>
-  Promise.resolve({ migrated: 7, failed: 1, remaining: more ? 5 : 0, more, errors: ["item 3: odoo_error: boom"] });
+  Promise.resolve({
+    migrated: 7,
+    failed: 1,
+    remaining: more ? 5 : 0,
+    more,
+    errors: ["item 3: odoo_error: boom"],
+  });
 
 Deno.test("serveBatch() answers and logs a successful call for the service-role key, as bearer or apikey", async () => {
   const db = await createTestDatabase("serve_ok");
@@ -142,9 +148,11 @@ Deno.test("serveBatch() chains through pg_net while work remains, up to the numb
     const first = await (await handler(call({ authorization: `Bearer ${KEY}` }, { trigger: "cron" }))).json();
     assert.equal(first.remainingFlag, true);
     assert.equal(first.chained, 3, "a cron call fills every worker slot");
-    const chained = await (await handler(call({ authorization: `Bearer ${KEY}` }, { trigger: "chain" }))).json();
+    const chained = await (await handler(call({ authorization: `Bearer ${KEY}` }, { trigger: "chain" })))
+      .json();
     assert.equal(chained.chained, 1, "a chained call hands its slot to one successor");
-    const queued = await db.sql`select url, headers->>'Authorization' as auth, convert_from(body, 'utf8') as body
+    const queued = await db
+      .sql`select url, headers->>'Authorization' as auth, convert_from(body, 'utf8') as body
                                   from net.http_request_queue order by id`;
     assert.equal(queued.length, 4);
     assert.equal(queued[0].url, "http://127.0.0.1:9/functions/v1/probe");

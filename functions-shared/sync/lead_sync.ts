@@ -33,7 +33,15 @@ export const LEAD_FIELDS = [
   "write_date",
 ];
 
-export const PARTNER_FIELDS = ["id", "name", "is_company", "parent_id", "commercial_partner_id", "email", "phone"];
+export const PARTNER_FIELDS = [
+  "id",
+  "name",
+  "is_company",
+  "parent_id",
+  "commercial_partner_id",
+  "email",
+  "phone",
+];
 
 /** Archived leads are part of the CRM's history: read them too. */
 const ALL = { active_test: false };
@@ -159,8 +167,12 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           : [];
         const lastId = leads[leads.length - 1].id;
         const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
-          select * from passerelle.sync_odoo_leads_page(${source}, ${state.company_id}, ${db.json(leads as never)},
-                                                        ${db.json(partners as never)}, ${db.json(tags)}, ${lastId})`;
+          select * from passerelle.sync_odoo_leads_page(${source}, ${state.company_id}, ${
+          db.json(leads as never)
+        },
+                                                        ${db.json(partners as never)}, ${
+          db.json(tags)
+        }, ${lastId})`;
         inserted += r.inserted;
         updated += r.updated;
         unchanged += r.unchanged;

@@ -79,11 +79,15 @@ Deno.test("leads edited in Odoo after the sync are updated, new ones inserted, a
     while ((await step({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
     const ids = dataset.table("crm.lead").rows.slice(0, 5).map((r) => r.id as number);
     dataset.touchLeads(ids, { name: "Renamed in Odoo ✏️" });
-    const created = dataset.createLead({ name: "Nouveau prospect été 🌞", email_from: "nouveau@client.example" });
+    const created = dataset.createLead({
+      name: "Nouveau prospect été 🌞",
+      email_from: "nouveau@client.example",
+    });
     const r1 = await step({ sql: db.sql, budget: budget() });
     assert.equal(r1.details?.updated, 5);
     assert.equal(r1.details?.inserted, 1);
-    const renamed = await db.sql`select odoo_id from public.leads where title = 'Renamed in Odoo ✏️' order by odoo_id`;
+    const renamed = await db
+      .sql`select odoo_id from public.leads where title = 'Renamed in Odoo ✏️' order by odoo_id`;
     assert.deepEqual(renamed.map((r) => r.odoo_id), ids);
     const [{ n }] = await db.sql`select count(*)::int as n from public.leads where odoo_id = ${created}`;
     assert.equal(n, 1);
@@ -115,7 +119,8 @@ Deno.test("leads created or edited during a sync are picked up", async () => {
     let calls = 0;
     while ((await step({ sql: db.sql, budget: budget() })).more) calls++;
     await step({ sql: db.sql, budget: budget() }); // the next (incremental) pass
-    const [row] = await db.sql`select expected_revenue::int as revenue from public.leads where odoo_id = ${early}`;
+    const [row] = await db
+      .sql`select expected_revenue::int as revenue from public.leads where odoo_id = ${early}`;
     assert.equal(row.revenue, 123456, "an edit behind the cursor is seen by the next pass");
     const [{ n }] = await db.sql`select count(*)::int as n from public.leads where odoo_id = ${added}`;
     assert.equal(n, 1);
@@ -140,13 +145,20 @@ Deno.test("Odoo failures end the call with a clear migration_logs error and no p
       sql: db.sql,
       secrets: [secret],
       step: leadSync(
-        createOdooClient({ ...odooConfig(odoo.url, secret), timeoutMs }, { fetch, sleep: noSleep, retries: 1 }),
+        createOdooClient({ ...odooConfig(odoo.url, secret), timeoutMs }, {
+          fetch,
+          sleep: noSleep,
+          retries: 1,
+        }),
         { companyName: "Acme", pageSize: 500, maxPageSize: 500 },
       ),
     });
   const call = async (h: (r: Request) => Promise<Response>) => {
     const res = await h(
-      new Request("http://x/functions/v1/sync-odoo-leads", { method: "POST", headers: { authorization: `Bearer ${key}` } }),
+      new Request("http://x/functions/v1/sync-odoo-leads", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+      }),
     );
     return { status: res.status, body: await res.json() };
   };

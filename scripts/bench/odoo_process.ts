@@ -10,7 +10,14 @@ export interface OdooProcess {
 /** Starts `scripts/odoo_simulator/main.ts` with `args` and waits for its URL. */
 export async function startOdooProcess(args: string[]): Promise<OdooProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../odoo_simulator/main.ts", import.meta.url).pathname, "--port", "0", ...args],
+    args: [
+      "run",
+      "-A",
+      new URL("../odoo_simulator/main.ts", import.meta.url).pathname,
+      "--port",
+      "0",
+      ...args,
+    ],
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",

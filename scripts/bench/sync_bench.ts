@@ -30,7 +30,11 @@ async function perLeadSync(sql: Sql, odoo: ReturnType<typeof createOdooClient>):
     const page = await odoo.searchRead<Record<string, unknown> & { id: number }>(
       "crm.lead",
       [["id", ">", cursor]],
-      { fields: ["id", "name", "email_from", "phone", "partner_name", "write_date"], order: "id asc", limit: 100 },
+      {
+        fields: ["id", "name", "email_from", "phone", "partner_name", "write_date"],
+        order: "id asc",
+        limit: 100,
+      },
     );
     if (page.length === 0) return synced;
     for (const lead of page) {
@@ -40,10 +44,13 @@ async function perLeadSync(sql: Sql, odoo: ReturnType<typeof createOdooClient>):
       let customerId: number | null = null;
       const name = typeof lead.partner_name === "string" ? lead.partner_name : null;
       if (name) {
-        const [c] = await sql`select id from public.customers where company_id = ${company} and lower(name) = lower(${name})
+        const [c] =
+          await sql`select id from public.customers where company_id = ${company} and lower(name) = lower(${name})
                                and odoo_partner_id is null`;
         customerId = c?.id ??
-          (await sql`insert into public.customers (company_id, name) values (${company}, ${name}) returning id`)[0].id;
+          (await sql`insert into public.customers (company_id, name) values (${company}, ${name}) returning id`)[
+            0
+          ].id;
       }
       const [row] = await sql`
         insert into public.leads (company_id, source_email_id, odoo_id, title, email, phone, customer_id)
@@ -58,8 +65,18 @@ async function perLeadSync(sql: Sql, odoo: ReturnType<typeof createOdooClient>):
 
 export const benchSync: Bench = async (report, { quick }) => {
   const leads = quick ? 2_000 : 10_000;
-  const odooProc = await startOdooProcess(["--leads", String(leads), "--attachments", "0", "--activities", "0",
-    "--latency", "20", "--seed", "4"]);
+  const odooProc = await startOdooProcess([
+    "--leads",
+    String(leads),
+    "--attachments",
+    "0",
+    "--activities",
+    "0",
+    "--latency",
+    "20",
+    "--seed",
+    "4",
+  ]);
   const ours = await createTestDatabase("bench_sync");
   const seed = await createTestDatabase("bench_seed");
   const odooConfig = {
@@ -83,7 +100,9 @@ export const benchSync: Bench = async (report, { quick }) => {
     const calls: { cpuMs: number; peakMemoryMb: number }[] = [];
     const t0 = performance.now();
     while (true) {
-      const res = await handler(new Request("http://x", { method: "POST", headers: { authorization: `Bearer ${KEY}` } }));
+      const res = await handler(
+        new Request("http://x", { method: "POST", headers: { authorization: `Bearer ${KEY}` } }),
+      );
       const body = await res.json();
       if (res.status !== 200) throw new Error(`sync failed: ${JSON.stringify(body)}`);
       calls.push({ cpuMs: body.cpuMs, peakMemoryMb: body.peakMemoryMb });
@@ -109,16 +128,47 @@ export const benchSync: Bench = async (report, { quick }) => {
     await s.sql.end();
 
     const b = "sync";
-    report({ bench: b, figure: `leads/s (${leads} leads, 20 ms Odoo latency)`, value: oursRate, unit: "leads/s",
-      baseline: seedRate, ratio: oursRate / seedRate, target: ">= 2000" });
-    report({ bench: b, figure: "Odoo calls per 1,000 leads", value: oursOdoo, unit: "calls", baseline: seedOdooCalls,
-      ratio: oursOdoo / seedOdooCalls, target: "<= 2" });
-    report({ bench: b, figure: "database round trips per 1,000 leads", value: oursTrips, unit: "trips",
-      baseline: seedTrips, ratio: oursTrips / seedTrips, target: "<= 5" });
-    report({ bench: b, figure: `max CPU time per call (${calls.length} calls)`, value: Math.max(...calls.map((c) => c.cpuMs)),
-      unit: "ms", target: "< 1500" });
-    report({ bench: b, figure: "max peak memory per call", value: Math.max(...calls.map((c) => c.peakMemoryMb)),
-      unit: "MB", target: "< 256" });
+    report({
+      bench: b,
+      figure: `leads/s (${leads} leads, 20 ms Odoo latency)`,
+      value: oursRate,
+      unit: "leads/s",
+      baseline: seedRate,
+      ratio: oursRate / seedRate,
+      target: ">= 2000",
+    });
+    report({
+      bench: b,
+      figure: "Odoo calls per 1,000 leads",
+      value: oursOdoo,
+      unit: "calls",
+      baseline: seedOdooCalls,
+      ratio: oursOdoo / seedOdooCalls,
+      target: "<= 2",
+    });
+    report({
+      bench: b,
+      figure: "database round trips per 1,000 leads",
+      value: oursTrips,
+      unit: "trips",
+      baseline: seedTrips,
+      ratio: oursTrips / seedTrips,
+      target: "<= 5",
+    });
+    report({
+      bench: b,
+      figure: `max CPU time per call (${calls.length} calls)`,
+      value: Math.max(...calls.map((c) => c.cpuMs)),
+      unit: "ms",
+      target: "< 1500",
+    });
+    report({
+      bench: b,
+      figure: "max peak memory per call",
+      value: Math.max(...calls.map((c) => c.peakMemoryMb)),
+      unit: "MB",
+      target: "< 256",
+    });
   } finally {
     await ours.drop();
     await seed.drop();

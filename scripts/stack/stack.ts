@@ -8,7 +8,7 @@
 import { connectDb, type Sql } from "../../functions-shared/db.ts";
 import { installCompat, pushMigrations } from "./database.ts";
 import { loadKeys, type StackKeys } from "./keys.ts";
-import { startNetWorker, type NetWorker } from "./net_worker.ts";
+import { type NetWorker, startNetWorker } from "./net_worker.ts";
 import { type Cluster, startCluster } from "./postgres_cluster.ts";
 import { projectRoot } from "./stack_dir.ts";
 

@@ -19,7 +19,11 @@ export interface FunctionStack {
   net: NetWorker;
   output: () => string;
   /** POSTs to a function with the service-role key. */
-  call(name: string, body?: unknown, key?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  call(
+    name: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
@@ -95,7 +99,14 @@ async function startFunctionsProcessLogged(port: number, env: Record<string, str
   let child: Deno.ChildProcess;
   const spawn = async () => {
     child = new Deno.Command("bash", {
-      args: ["-c", shell, Deno.execPath(), new URL("../stack/functions_server.ts", import.meta.url).pathname, String(port), logFile],
+      args: [
+        "-c",
+        shell,
+        Deno.execPath(),
+        new URL("../stack/functions_server.ts", import.meta.url).pathname,
+        String(port),
+        logFile,
+      ],
       env: { ...env, DENO_NO_UPDATE_CHECK: "1" },
       stdin: "null",
       stdout: "null",

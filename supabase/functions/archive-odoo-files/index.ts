@@ -13,7 +13,10 @@ import { storeFromConfig } from "../../../functions-shared/storage/store_from_co
 
 Deno.serve(bootHandler(Deno.env.toObject(), (env) => {
   const config = loadConfig(env);
-  const odoo = createOdooClient(requireOdoo(config), { fetch, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  const odoo = createOdooClient(requireOdoo(config), {
+    fetch,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
   return serveBatch({
     name: "archive-odoo-files",
     config,

@@ -11,7 +11,10 @@ import { leadSync } from "../../../functions-shared/sync/lead_sync.ts";
 
 Deno.serve(bootHandler(Deno.env.toObject(), (env) => {
   const config = loadConfig(env);
-  const odoo = createOdooClient(requireOdoo(config), { fetch, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+  const odoo = createOdooClient(requireOdoo(config), {
+    fetch,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
   return serveBatch({
     name: "sync-odoo-leads",
     config,
