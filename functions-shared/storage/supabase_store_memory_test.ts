@@ -21,8 +21,9 @@ Deno.test("supabaseStore.put() of a 50 MB stream keeps the client's memory flat"
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const { growth } = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
     console.log(`client RSS peak growth: ${(growth / MB).toFixed(1)} MB for a ${size / MB} MB body`);
-    // Measured: ~10 MB (one 6 MiB chunk and its copy in flight); a client holding the body grew by ~157 MB.
-    assert.ok(growth < size / 2, `RSS grew by ${(growth / MB).toFixed(1)} MB for a ${size / MB} MB body`);
+    // Measured: 4-29 MB (one 6 MiB chunk and its copies in flight, more on a busy machine); a client
+    // holding the body grew by ~157 MB. Less than the body's own size tells the two apart.
+    assert.ok(growth < size, `RSS grew by ${(growth / MB).toFixed(1)} MB for a ${size / MB} MB body`);
     const store = supabaseStore({ url: standin.url, serviceRoleKey, bucket: "estimation-files" });
     assert.equal((await digest(await store.get("big/stream.bin"))).size, size);
   } finally {
