@@ -3,21 +3,17 @@
  * record and count, each one SQL statement (the SQL lives in migrations:
  * `passerelle.claim_lead_files` and its siblings).
  */
+import type { Database } from "../database.types.ts";
 import type { Sql } from "../deps.ts";
 import type { Outcome } from "../engine/run_queue.ts";
 
-export interface LeadFile {
-  id: number;
-  lead_id: number;
-  odoo_id: number | null;
-  name: string;
-  mimetype: string | null;
-  checksum: string | null;
-  file_size: number | null;
-  odoo_type: string;
-  store_fname: string | null;
-  attempts: number;
-}
+type LeadFileRow = Database["public"]["Tables"]["lead_files"]["Row"];
+
+/** The columns of a claimed file that the archive uses (types generated from the schema). */
+export type LeadFile = Pick<
+  LeadFileRow,
+  "id" | "lead_id" | "odoo_id" | "name" | "mimetype" | "checksum" | "file_size" | "odoo_type" | "store_fname" | "attempts"
+>;
 
 export interface StoredFile {
   id: number;
