@@ -4,6 +4,7 @@
  * timeout per attempt, retries with exponential backoff and jitter for
  * retryable failures only, and errors mapped to PasserelleError codes
  * (see errors.ts). Time and network are injected, so tests never sleep.
+ * Binary fields of any size are read as streams, in flat memory (`readBinary`).
  *
  * ```ts
  * const odoo = createOdooClient(config.odoo, { fetch, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
@@ -17,9 +18,11 @@ import type { OdooConfig } from "../config.ts";
 import { redact } from "./errors.ts";
 import { jsonRpcTransport } from "./jsonrpc_transport.ts";
 import { json2Transport } from "./json2_transport.ts";
+import { type BinaryRead, openBinaryRead } from "./binary_read.ts";
 import type { ExchangeContext, ModelCall, OdooVersion, Transport } from "./transport.ts";
 
 export type { OdooVersion } from "./transport.ts";
+export type { BinaryRead } from "./binary_read.ts";
 
 /** An Odoo domain: `[["id", ">", 10], "|", ["active", "=", false], ...]`. */
 export type OdooDomain = ReadonlyArray<unknown>;
@@ -66,6 +69,35 @@ export interface OdooClient {
     fields: string[],
     opts?: { context?: Record<string, unknown> },
   ): Promise<T[]>;
+  /**
+   * One record's binary field (`ir.attachment` `datas`), decoded as a stream, in
+   * flat memory whatever its size: the same call as `read(model, [id], [field])`,
+   * its answer consumed as it arrives (see binary_read.ts). Null when Odoo has no
+   * record `id`; an empty stream for an empty value (`false` or `""`).
+   *
+   * Failures before the value's first bytes arrive are thrown, as `read()` throws
+   * them (odoo_access_denied for a record that record rules hide, odoo_auth_failed…), and
+   * retried as other calls are; after that, the stream errors (retryable
+   * odoo_unavailable when Odoo stalls or drops the connection, odoo_malformed when
+   * the answer is not what was asked for) and nothing is retried: read again.
+   *
+   * Time: the configured `timeoutMs` bounds each wait on Odoo (headers, then
+   * every chunk), not the whole transfer, so a 200 MB file on a slow link still
+   * arrives; `signal` bounds the total (e.g. `AbortSignal.timeout(budgetMs)`),
+   * its abort failing as a retryable odoo_timeout. Do not pass `bin_size` in the
+   * context (Odoo would answer the size instead of the content).
+   *
+   * ```ts
+   * const file = await odoo.readBinary("ir.attachment", 812, "datas");
+   * if (file) await store.put(key, file.stream, { contentType }); // then `await file.done`
+   * ```
+   */
+  readBinary(
+    model: string,
+    id: number,
+    field: string,
+    opts?: { context?: Record<string, unknown>; signal?: AbortSignal },
+  ): Promise<BinaryRead | null>;
   version(): Promise<OdooVersion>;
   /** HTTP requests made, retries included (for benchmarks). */
   readonly stats: { calls: number };
@@ -90,13 +122,14 @@ export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): Odoo
   const random = deps.random ?? Math.random;
   let uid: Promise<number> | null = null;
 
-  async function withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+  /** Runs `attempt` again after retryable failures, unless `stop()` says the caller gave up. */
+  async function withRetry<T>(attempt: () => Promise<T>, stop = () => false): Promise<T> {
     for (let n = 0;; n++) {
       try {
         return await attempt();
       } catch (e) {
         const err = sanitize(e, config.secret);
-        if (!err.retryable || n >= retries) throw err;
+        if (!err.retryable || n >= retries || stop()) throw err;
         const cap = Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** n);
         await deps.sleep(Math.round(cap / 2 + (cap / 2) * random()));
       }
@@ -114,15 +147,20 @@ export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): Odoo
     return uid;
   }
 
-  async function execute(call: ModelCall): Promise<unknown> {
+  /** Runs `attempt` as the configured user, with retries. */
+  async function asUser<T>(attempt: (uid: number) => Promise<T>, stop?: () => boolean): Promise<T> {
     const id = await authenticate();
     try {
-      return await withRetry(() => transport.execute(id, call));
+      return await withRetry(() => attempt(id), stop);
     } catch (e) {
       // The password or key changed under us: ask again next time.
       if (e instanceof PasserelleError && e.code === "odoo_auth_failed") uid = null;
       throw e;
     }
+  }
+
+  function execute(call: ModelCall): Promise<unknown> {
+    return asUser((id) => transport.execute(id, call));
   }
 
   function list<T>(value: unknown, what: string): T[] {
@@ -173,6 +211,40 @@ export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): Odoo
       if (ids.length === 0) return [];
       const result = await execute({ model, method: "read", ids, kwargs: { fields }, context: opts.context });
       return list<T>(result, `${model}.read`);
+    },
+
+    readBinary(
+      model: string,
+      id: number,
+      field: string,
+      opts: { context?: Record<string, unknown>; signal?: AbortSignal } = {},
+    ) {
+      if (!Number.isInteger(id) || id <= 0) {
+        return Promise.reject(new PasserelleError("bad_request", `readBinary(${model}) needs a record id`));
+      }
+      if (typeof field !== "string" || field === "") {
+        return Promise.reject(
+          new PasserelleError("bad_request", `readBinary(${model}) needs a field to read`),
+        );
+      }
+      const call: ModelCall = {
+        model,
+        method: "read",
+        ids: [id],
+        kwargs: { fields: [field] },
+        context: opts.context,
+      };
+      return asUser(
+        (uid) =>
+          openBinaryRead(ctx, {
+            prepared: transport.prepare(uid, call),
+            id,
+            field,
+            idleMs: config.timeoutMs,
+            signal: opts.signal,
+          }),
+        () => opts.signal?.aborted === true,
+      );
     },
 
     version() {

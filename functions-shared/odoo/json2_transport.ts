@@ -15,9 +15,12 @@ import { excerpt, fromHttpStatus, fromOdooError, isOdooErrorBody } from "./error
 import {
   exchange,
   type ExchangeContext,
+  type HttpRequest,
   type ModelCall,
   type OdooVersion,
   parseJson,
+  type PreparedCall,
+  type RawAnswer,
   safeUrl,
   type Transport,
 } from "./transport.ts";
@@ -33,10 +36,15 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
     "user-agent": "passerelle",
   };
 
-  async function call(model: string, method: string, body: Record<string, unknown>): Promise<unknown> {
+  function request(model: string, method: string, body: Record<string, unknown>): HttpRequest {
     const what = `${model}.${method}`;
     const url = `${base}/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`;
-    const answer = await exchange(ctx, { url, method: "POST", headers, body: JSON.stringify(body), what });
+    return { url, method: "POST", headers, body: JSON.stringify(body), what };
+  }
+
+  function settle(answer: RawAnswer, model: string, method: string): unknown {
+    const what = `${model}.${method}`;
+    const url = `${base}/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`;
     if (answer.status === 200) return parseJson(answer, what);
     let error: unknown;
     try {
@@ -55,6 +63,21 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
     throw fromHttpStatus(answer.status, what, safeUrl(url), excerpt(answer.text));
   }
 
+  async function call(model: string, method: string, body: Record<string, unknown>): Promise<unknown> {
+    return settle(await exchange(ctx, request(model, method, body)), model, method);
+  }
+
+  function prepare(_uid: number, c: ModelCall): PreparedCall {
+    const body: Record<string, unknown> = { ...c.kwargs };
+    if (c.ids) body.ids = c.ids;
+    if (c.context) body.context = c.context;
+    return {
+      request: request(c.model, c.method, body),
+      resultPath: [],
+      settle: (answer) => settle(answer, c.model, c.method),
+    };
+  }
+
   return {
     async authenticate() {
       // The key names the user: context_get without ids answers its context, uid included.
@@ -66,12 +89,12 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
       return uid;
     },
 
-    execute(_uid: number, c: ModelCall) {
-      const body: Record<string, unknown> = { ...c.kwargs };
-      if (c.ids) body.ids = c.ids;
-      if (c.context) body.context = c.context;
-      return call(c.model, c.method, body);
+    async execute(uid: number, c: ModelCall) {
+      const prepared = prepare(uid, c);
+      return prepared.settle(await exchange(ctx, prepared.request));
     },
+
+    prepare,
 
     async version(): Promise<OdooVersion> {
       const what = "GET /web/version";

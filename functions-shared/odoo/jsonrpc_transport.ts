@@ -12,9 +12,12 @@ import { fromHttpStatus, fromOdooError, isOdooErrorBody } from "./errors.ts";
 import {
   exchange,
   type ExchangeContext,
+  type HttpRequest,
   type ModelCall,
   type OdooVersion,
   parseJson,
+  type PreparedCall,
+  type RawAnswer,
   safeUrl,
   type Transport,
 } from "./transport.ts";
@@ -25,8 +28,8 @@ export function jsonRpcTransport(config: OdooConfig, ctx: ExchangeContext): Tran
   const url = `${config.url.replace(/\/+$/, "")}/jsonrpc`;
   let nextId = 1;
 
-  async function rpc(service: string, method: string, args: unknown[], what: string): Promise<unknown> {
-    const answer = await exchange(ctx, {
+  function request(service: string, method: string, args: unknown[], what: string): HttpRequest {
+    return {
       url,
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
@@ -37,7 +40,10 @@ export function jsonRpcTransport(config: OdooConfig, ctx: ExchangeContext): Tran
         id: nextId++,
       }),
       what,
-    });
+    };
+  }
+
+  function settle(answer: RawAnswer, what: string): unknown {
     const isJson = answer.contentType.includes("json");
     if (answer.status !== 200 && !(isJson && answer.status < 500)) {
       throw fromHttpStatus(answer.status, what, safeUrl(url), excerpt(answer.text));
@@ -58,6 +64,29 @@ export function jsonRpcTransport(config: OdooConfig, ctx: ExchangeContext): Tran
     }
     if (answer.status !== 200) throw fromHttpStatus(answer.status, what, safeUrl(url), excerpt(answer.text));
     return envelope.result ?? null; // no `result` key: the method returned None
+  }
+
+  async function rpc(service: string, method: string, args: unknown[], what: string): Promise<unknown> {
+    return settle(await exchange(ctx, request(service, method, args, what)), what);
+  }
+
+  function prepare(uid: number, call: ModelCall): PreparedCall {
+    const args = call.ids ? [call.ids] : [];
+    const kwargs = call.context ? { ...call.kwargs, context: call.context } : call.kwargs;
+    const what = `${call.model}.${call.method}`;
+    return {
+      request: request("object", "execute_kw", [
+        config.db,
+        uid,
+        config.secret,
+        call.model,
+        call.method,
+        args,
+        kwargs,
+      ], what),
+      resultPath: ["result"],
+      settle: (answer) => settle(answer, what),
+    };
   }
 
   return {
@@ -83,20 +112,12 @@ export function jsonRpcTransport(config: OdooConfig, ctx: ExchangeContext): Tran
       return uid;
     },
 
-    execute(uid: number, call: ModelCall) {
-      const args = call.ids ? [call.ids] : [];
-      const kwargs = call.context ? { ...call.kwargs, context: call.context } : call.kwargs;
-      const what = `${call.model}.${call.method}`;
-      return rpc("object", "execute_kw", [
-        config.db,
-        uid,
-        config.secret,
-        call.model,
-        call.method,
-        args,
-        kwargs,
-      ], what);
+    async execute(uid: number, call: ModelCall) {
+      const prepared = prepare(uid, call);
+      return prepared.settle(await exchange(ctx, prepared.request));
     },
+
+    prepare,
 
     async version(): Promise<OdooVersion> {
       const v = await rpc("common", "version", [], "common.version") as Record<string, unknown> | null;

@@ -35,7 +35,31 @@ export interface Transport {
   authenticate(): Promise<number>;
   /** Runs a model method as `uid` and returns its result (null for None). */
   execute(uid: number, call: ModelCall): Promise<unknown>;
+  /**
+   * `execute` in two halves, for callers that read the answer themselves (as a
+   * stream): the request to send, and how a whole answer turns into a result or
+   * a typed error. `execute` is `prepare(...).settle(await exchange(ctx, request))`.
+   */
+  prepare(uid: number, call: ModelCall): PreparedCall;
   version(): Promise<OdooVersion>;
+}
+
+/** One HTTP request to Odoo; `what` names it in messages ("crm.lead.search_read"). */
+export interface HttpRequest {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+  what: string;
+}
+
+/** A model call ready to send. */
+export interface PreparedCall {
+  request: HttpRequest;
+  /** Where the method's result sits in a success answer: `["result"]` (JSON-RPC) or `[]` (JSON-2). */
+  resultPath: string[];
+  /** The result of a whole answer, or the PasserelleError it means (as `execute` throws it). */
+  settle(answer: RawAnswer): unknown;
 }
 
 /** What an exchange needs. */
@@ -54,10 +78,7 @@ export interface RawAnswer {
 }
 
 /** Sends one request and reads the whole answer, within `timeoutMs`. */
-export async function exchange(
-  ctx: ExchangeContext,
-  req: { url: string; method: "GET" | "POST"; headers: Record<string, string>; body?: string; what: string },
-): Promise<RawAnswer> {
+export async function exchange(ctx: ExchangeContext, req: HttpRequest): Promise<RawAnswer> {
   ctx.stats.calls++;
   try {
     const res = await ctx.fetch(req.url, {
@@ -70,25 +91,20 @@ export async function exchange(
     const text = await res.text();
     return { status: res.status, contentType: res.headers.get("content-type") ?? "", text };
   } catch (e) {
-    const name = (e as { name?: string })?.name;
-    const detail = redact(e instanceof Error ? e.message : String(e), ctx.secret);
-    const cause = new Error(detail);
-    if (name === "TimeoutError") {
-      return Promise.reject(
-        new PasserelleError(
-          "odoo_timeout",
-          `Odoo did not answer ${req.what} within ${ctx.timeoutMs} ms`,
-          true,
-          { cause },
-        ),
-      );
-    }
-    return Promise.reject(
-      new PasserelleError("odoo_unavailable", `Cannot reach Odoo for ${req.what}: ${detail}`, true, {
-        cause,
-      }),
-    );
+    return Promise.reject(exchangeError(e, ctx, req.what));
   }
+}
+
+/** A failed fetch (or body read) as a retryable PasserelleError: odoo_timeout or odoo_unavailable. */
+export function exchangeError(e: unknown, ctx: ExchangeContext, what: string): PasserelleError {
+  const name = (e as { name?: string })?.name;
+  const detail = redact(e instanceof Error ? e.message : String(e), ctx.secret);
+  const cause = new Error(detail);
+  if (name === "TimeoutError") {
+    const message = `Odoo did not answer ${what} within ${ctx.timeoutMs} ms`;
+    return new PasserelleError("odoo_timeout", message, true, { cause });
+  }
+  return new PasserelleError("odoo_unavailable", `Cannot reach Odoo for ${what}: ${detail}`, true, { cause });
 }
 
 /** Parses a JSON answer, or fails with odoo_malformed naming what came instead. */
