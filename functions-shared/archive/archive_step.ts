@@ -15,6 +15,7 @@ import { mapLimit } from "../engine/map_limit.ts";
 import { type Outcome, runQueue } from "../engine/run_queue.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { archiveKey } from "../storage/safe_key.ts";
+import type { OdooClient } from "../odoo/client.ts";
 import type { OdooReader } from "../sync/odoo_reader.ts";
 import { discoverAttachments } from "./attachment_discovery.ts";
 import { type Content, readBatches, readContents } from "./attachment_content.ts";
@@ -26,11 +27,16 @@ import {
   type StoredFile,
 } from "./lead_file_queue.ts";
 
+/** What the archive needs from Odoo: batched reads, discovery, and a streamed read for big files. */
+export type ArchiveOdoo = OdooReader & Pick<OdooClient, "readBinary">;
+
 export interface ArchiveOptions {
   /** Files claimed per batch. */
   batchSize?: number;
   /** Bytes of files per Odoo read call (base64 adds a third on the wire). */
   maxReadBytes?: number;
+  /** Files at least this big are streamed from Odoo to Storage, never held whole in memory. */
+  streamFromBytes?: number;
   /** Uploads at once. */
   concurrency?: number;
   /** Seconds a claim is held before another call may take it again. */
@@ -78,10 +84,11 @@ export function planFiles(files: LeadFile[], storedByChecksum: Map<string, strin
 }
 
 /** Builds the step with its dependencies. */
-export function archiveFiles(deps: { odoo: OdooReader; store: ObjectStore; options?: ArchiveOptions }) {
+export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; options?: ArchiveOptions }) {
   const o = {
     batchSize: 50,
-    maxReadBytes: 8 * 1024 * 1024,
+    maxReadBytes: 4 * 1024 * 1024,
+    streamFromBytes: 2 * 1024 * 1024,
     concurrency: 5,
     leaseS: 180,
     discover: true,
@@ -109,6 +116,41 @@ export function archiveFiles(deps: { odoo: OdooReader; store: ObjectStore; optio
       size: bytes.length,
       upsert: true,
     });
+    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+  }
+
+  /**
+   * A big file goes from Odoo's answer to Storage as a stream, hashed on the
+   * way; a checksum that does not match removes what was written.
+   */
+  async function uploadStreamed(file: LeadFile): Promise<StoredFile> {
+    const read = await odoo.readBinary("ir.attachment", file.odoo_id!, "datas");
+    if (!read) throw new PasserelleError("attachment_missing", `Attachment ${file.odoo_id} no longer exists in Odoo`);
+    const hash = createHash("sha1");
+    let size = 0;
+    const hashed = read.stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          hash.update(chunk);
+          size += chunk.length;
+          out.enqueue(chunk);
+        },
+      }),
+    );
+    const key = keyOf(file);
+    await store.put(key, hashed, {
+      contentType: file.mimetype || "application/octet-stream",
+      size: file.file_size ?? undefined,
+      upsert: true,
+    });
+    const sha1 = hash.digest("hex");
+    if (file.checksum && sha1 !== file.checksum.toLowerCase()) {
+      await store.remove([key]);
+      throw new PasserelleError(
+        "checksum_mismatch",
+        `Attachment ${file.odoo_id}: sha1 ${sha1} of the ${size} bytes read differs from Odoo's checksum ${file.checksum}`,
+      );
+    }
     return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
   }
 
@@ -164,8 +206,18 @@ export function archiveFiles(deps: { odoo: OdooReader; store: ObjectStore; optio
         leaders.push(f);
       }
     }
-    const sized = leaders.map((f) => ({ file: f, size: f.file_size ?? 0 }));
+    const big = leaders.filter((f) => (f.file_size ?? 0) >= o.streamFromBytes);
+    const sized = leaders.filter((f) => !big.includes(f)).map((f) => ({ file: f, size: f.file_size ?? 0 }));
     let started = false;
+    // Big files one at a time: memory stays near one stream's buffers.
+    for (const f of big) {
+      if (started && budget.spent()) {
+        outcome.released!.push(f.id);
+        continue;
+      }
+      started = true;
+      await settle(f, () => uploadStreamed(f));
+    }
     for (const group of readBatches(sized, o.maxReadBytes)) {
       // Finish what is in flight; give back what cannot start in time.
       if (started && budget.spent()) {

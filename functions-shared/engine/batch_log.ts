@@ -11,6 +11,8 @@ export interface BatchLogRow {
   errors: string[];
   cpuMs: number;
   peakMemoryMb: number;
+  /** The process's resident peak, kept in `details` for information. */
+  peakRssMb?: number;
   trigger: string;
   details?: Record<string, unknown>;
 }
@@ -22,5 +24,9 @@ export async function writeBatchLog(sql: Sql, row: BatchLogRow): Promise<void> {
       (function_name, status, migrated, failed, remaining, elapsed_s, errors, cpu_ms, peak_memory_mb, trigger, details)
     values (${row.functionName}, ${row.status}, ${row.migrated}, ${row.failed}, ${row.remaining},
             ${row.elapsedS}, ${row.errors.slice(0, 50)}, ${row.cpuMs}, ${row.peakMemoryMb}, ${row.trigger},
-            ${row.details ? sql.json(row.details as never) : null})`;
+            ${
+    row.details || row.peakRssMb
+      ? sql.json({ ...row.details, ...(row.peakRssMb ? { peakRssMb: row.peakRssMb } : {}) } as never)
+      : null
+  })`;
 }

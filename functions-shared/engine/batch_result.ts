@@ -20,7 +20,10 @@ export interface BatchAnswer {
   remainingFlag: boolean;
   elapsedS: number;
   cpuMs: number;
+  /** Peak of the isolate's V8 heap + external memory (what Supabase's 256 MB limit counts), in MB. */
   peakMemoryMb: number;
+  /** Peak resident size of the whole process, in MB (information). */
+  peakRssMb: number;
   status: "success" | "error" | "auth_error";
   errors: string[];
   chained?: number;

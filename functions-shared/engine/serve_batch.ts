@@ -59,6 +59,7 @@ export function serveBatch(d: ServeBatchDeps): (req: Request) => Promise<Respons
       elapsedS: Math.round(now() - t0) / 1000,
       cpuMs: Math.round((cpu() - c0) * 10) / 10,
       peakMemoryMb: meter.stop(),
+      peakRssMb: meter.peakRssMb(),
     });
     let body: Record<string, unknown> = {};
     try {

@@ -54,8 +54,10 @@ async function perLeadSync(sql: Sql, odoo: ReturnType<typeof createOdooClient>):
       }
       const [row] = await sql`
         insert into public.leads (company_id, source_email_id, odoo_id, title, email, phone, customer_id)
-        values (${company}, ${sourceId}, ${lead.id}, ${String(lead.name)}, ${lead.email_from || null},
-                ${lead.phone || null}, ${customerId}) returning id`;
+        values (${company}, ${sourceId}, ${lead.id}, ${String(lead.name)}, ${
+        String(lead.email_from || "") || null
+      },
+                ${String(lead.phone || "") || null}, ${customerId}) returning id`;
       await sql`insert into public.lead_history (lead_id, action, source) values (${row.id}, 'insert', 'seed')`;
       synced++;
     }
