@@ -1,0 +1,47 @@
+/**
+ * The failures of an import as a CSV an operator opens in a spreadsheet: one line per attachment not
+ * stored, with its ids, names and the error code and message.
+ */
+
+/** An attachment the import could not store. */
+export interface ImportFailure {
+  /** `ir_attachment.id`. */
+  odooId: number;
+  /** The `lead_files` row, when there is one. */
+  leadFileId: number | null;
+  leadId: number | null;
+  name: string;
+  storeFname: string | null;
+  code: string;
+  message: string;
+}
+
+export const FAILURE_COLUMNS = [
+  "odoo_id",
+  "lead_file_id",
+  "lead_id",
+  "name",
+  "store_fname",
+  "code",
+  "message",
+];
+
+/** One CSV field: quoted when it holds a comma, quote, line break, or starts like a formula. */
+export function csvField(v: string | number | null): string {
+  if (v === null) return "";
+  let s = String(v);
+  // A spreadsheet would run `=...` as a formula (CSV injection): a leading quote keeps it text.
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === "string") s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The CSV text (header included, CRLF line ends as RFC 4180 says). */
+export function failuresCsv(failures: ImportFailure[]): string {
+  const lines = [FAILURE_COLUMNS.join(",")];
+  for (const f of failures) {
+    lines.push(
+      [f.odooId, f.leadFileId, f.leadId, f.name, f.storeFname, f.code, f.message].map(csvField).join(","),
+    );
+  }
+  return lines.join("\r\n") + "\r\n";
+}

@@ -1,0 +1,632 @@
+/**
+ * `importBackup()`: stores the files of an Odoo backup (`dump.sql` + `filestore/`) for the `lead_files`
+ * waiting for them, without the Odoo API and without restoring the dump.
+ *
+ * 1. Scan: the `ir_attachment` rows stream out of dump.sql (or come from a mapping CSV); only those of
+ *    a `lead_files` row (by `odoo_id`) are kept, plus, with `createMissing`, those of crm.lead records.
+ * 2. Plan: rows already stored are skipped (resume), rows the archive function holds are skipped, and
+ *    every other row is matched with its filestore file.
+ * 3. Store: files go to the ObjectStore under `archiveKey()` (the archive function's key) with bounded
+ *    parallelism, each checked against Odoo's sha1 as it streams; content already stored (same sha1) is
+ *    copied server-side instead. Results are recorded a batch at a time, so a row is either fully
+ *    recorded or untouched.
+ *
+ * Interrupting (`signal`) stops taking files, abandons those in flight (their uploads fail, so storage
+ * keeps nothing under their keys) and records what finished. An upload that finished without being
+ * recorded (a killed process) is found again on the next run: its key already holds the same bytes, so
+ * it is recorded without uploading twice.
+ */
+import { createHash } from "node:crypto";
+import type { Sql } from "../deps.ts";
+import { PasserelleError } from "../errors.ts";
+import type { ObjectStore } from "../storage/object_store.ts";
+import { archiveKey } from "../storage/safe_key.ts";
+import { type Attachment, dumpAttachments } from "./attachment.ts";
+import type { Backup, BackupFile } from "./backup_source.ts";
+import type { ImportFailure } from "./failures_csv.ts";
+import {
+  createMissingLeadFiles,
+  type FailedLeadFile,
+  leadFilesByOdooId,
+  type LeadFileTarget,
+  leadsByOdooId,
+  linkedOdooIds,
+  recordResults,
+  storedCopies,
+  type StoredLeadFile,
+} from "./lead_file_ledger.ts";
+import { emptyProgress, type ImportProgress } from "./progress_bar.ts";
+import { sha1FromStoreFname, storeFnameProblem } from "./store_fname.ts";
+import { type VerifiedBody, verifiedBody } from "./verified_body.ts";
+
+/** sha1 of zero bytes: the content of Odoo's empty attachments. */
+export const EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+
+/** What `importBackup()` needs. */
+export interface ImportDeps {
+  sql: Sql;
+  store: ObjectStore;
+  backup: Backup;
+  /** Attachments from a mapping CSV, read instead of dump.sql. */
+  mapping?: Attachment[];
+  /** Files stored at once (default 5). */
+  concurrency?: number;
+  /** Plan and report only: nothing is written to the database or to storage. */
+  dryRun?: boolean;
+  /** Create `lead_files` rows for crm.lead attachments that have none (their lead must exist). */
+  createMissing?: boolean;
+  /** Stops the import cleanly (see the module comment). */
+  signal?: AbortSignal;
+  /** Milliseconds, for rates and batching (default `performance.now`). */
+  clock?: () => number;
+  /** Waits between retries of a storage call that may succeed later (default a timer). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called as the import moves (often: throttle the display, as `progressBar()` does). */
+  onProgress?: (p: ImportProgress) => void;
+  /** Results recorded per statement (default 200). */
+  batchSize?: number;
+  /** Longest wait before recording finished results (default 1 s). */
+  flushMs?: number;
+  /** Tries of a storage call that failed with a retryable error (default 3). */
+  attempts?: number;
+}
+
+/** What an import did (or, with `dryRun`, would do). */
+export interface ImportSummary {
+  dryRun: boolean;
+  /** Stopped by the signal before the end. */
+  interrupted: boolean;
+  /** `ir_attachment` rows read (dump or mapping). */
+  attachmentsRead: number;
+  /** Of those, rows that belong to a `lead_files` row (after creation). */
+  matched: number;
+  /** `lead_files` rows created (`createMissing`); in a dry run, rows that would be. */
+  created: number;
+  /** crm.lead attachments without a `lead_files` row, left alone (no `createMissing`). */
+  notLinked: number;
+  /** Already stored: skipped. */
+  skippedDone: number;
+  /** Held by the archive function (live claim), before or during the import: skipped. */
+  skippedHeld: number;
+  /** Files uploaded (dry run: to upload). */
+  uploaded: number;
+  /** Files copied within storage from identical content (dry run: to copy). */
+  copied: number;
+  /** Files found already under their key (an earlier run stopped before recording them). */
+  alreadyStored: number;
+  /** Files that could not be stored (see `failures`). */
+  failed: number;
+  /** Files planned but not finished (interrupted). */
+  abandoned: number;
+  bytesUploaded: number;
+  /** Files in the backup's filestore (its checklist aside). */
+  filestoreFiles: number;
+  elapsedMs: number;
+  failures: ImportFailure[];
+}
+
+interface Item {
+  att: Attachment;
+  target: LeadFileTarget;
+  /** Null for an empty file (no store_fname, nothing to read). */
+  file: BackupFile | null;
+  size: number;
+  sha1: string | null;
+  key: string;
+  contentType: string;
+}
+
+type Outcome =
+  | { kind: "uploaded" | "copied" | "present"; item: Item; sha1: string | null }
+  | { kind: "failed"; att: Attachment; target: LeadFileTarget; error: PasserelleError }
+  | { kind: "abandoned" };
+
+const LEAD_MODEL = "crm.lead";
+
+function failure(code: PasserelleError["code"], message: string): PasserelleError {
+  return new PasserelleError(code, message);
+}
+
+function describe(att: Attachment): string {
+  return `attachment ${att.id} "${att.name}"`;
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Imports a backup's files for `lead_files`; returns what it did. Throws only for what stops the whole
+ * import (an unreadable backup or dump, a database error); a file's own problem becomes a failure,
+ * recorded on its row and listed in `failures`.
+ *
+ * @example
+ * const backup = await openBackup("backup.zip");
+ * const summary = await importBackup({ sql, store, backup, signal: ctrlC.signal, onProgress: bar.update });
+ */
+export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
+  const clock = d.clock ?? (() => performance.now());
+  const sleep = d.sleep ?? defaultSleep;
+  const concurrency = Math.max(1, Math.floor(d.concurrency ?? 5));
+  const batchSize = d.batchSize ?? 200;
+  const flushMs = d.flushMs ?? 1000;
+  const attempts = d.attempts ?? 3;
+  const signal = d.signal;
+  const t0 = clock();
+  const progress = emptyProgress();
+  const report = () => d.onProgress?.(progress);
+  const summary: ImportSummary = {
+    dryRun: Boolean(d.dryRun),
+    interrupted: false,
+    attachmentsRead: 0,
+    matched: 0,
+    created: 0,
+    notLinked: 0,
+    skippedDone: 0,
+    skippedHeld: 0,
+    uploaded: 0,
+    copied: 0,
+    alreadyStored: 0,
+    failed: 0,
+    abandoned: 0,
+    bytesUploaded: 0,
+    filestoreFiles: 0,
+    elapsedMs: 0,
+    failures: [],
+  };
+  const finish = () => {
+    summary.interrupted = Boolean(signal?.aborted);
+    summary.elapsedMs = clock() - t0;
+    progress.phase = "done";
+    report();
+    return summary;
+  };
+
+  // 1. Scan.
+  const linked = await linkedOdooIds(d.sql);
+  const kept: Attachment[] = [];
+  const orphans: Attachment[] = []; // crm.lead attachments without a row
+  for await (const att of attachmentSource(d, progress, report)) {
+    summary.attachmentsRead++;
+    if (linked.has(att.id)) kept.push(att);
+    else if (att.resModel === LEAD_MODEL && att.resId !== null && att.resField === null) orphans.push(att);
+  }
+  if (signal?.aborted) return finish();
+  progress.phase = "planning";
+  report();
+
+  // 2. Plan: rows to create, rows to skip, files to find.
+  const failures: { att: Attachment; target: LeadFileTarget | null; error: PasserelleError }[] = [];
+  const virtualTargets = new Map<number, LeadFileTarget>();
+  if (d.createMissing && orphans.length) {
+    if (d.dryRun) {
+      const leads = await leadsByOdooId(d.sql, orphans.map((a) => a.resId!));
+      for (const a of orphans) {
+        const leadId = leads.get(a.resId!);
+        if (leadId === undefined) failures.push({ att: a, target: null, error: leadMissing(a) });
+        else virtualTargets.set(a.id, virtualTarget(a, leadId));
+      }
+      summary.created = virtualTargets.size;
+    } else {
+      const r = await createMissingLeadFiles(d.sql, orphans.map(missingRow));
+      summary.created = r.created.length;
+      const missing = new Set(r.leadMissing);
+      for (const a of orphans) {
+        if (missing.has(a.id)) failures.push({ att: a, target: null, error: leadMissing(a) });
+        else kept.push(a);
+      }
+    }
+  } else {
+    summary.notLinked = orphans.length;
+  }
+  const targets = await leadFilesByOdooId(d.sql, kept.map((a) => a.id));
+  // A dry run creates nothing: the rows it would create are planned as they would be.
+  for (const [k, v] of virtualTargets) targets.set(k, v);
+  if (d.dryRun) kept.push(...orphans.filter((a) => virtualTargets.has(a.id)));
+
+  const pending: { att: Attachment; target: LeadFileTarget }[] = [];
+  for (const att of kept) {
+    const target = targets.get(att.id);
+    if (!target) continue;
+    summary.matched++;
+    if (target.stored) summary.skippedDone++;
+    else if (target.held) summary.skippedHeld++;
+    else pending.push({ att, target });
+  }
+
+  const wanted: string[] = [];
+  const needsFile: { att: Attachment; target: LeadFileTarget }[] = [];
+  const items: Item[] = [];
+  for (const p of pending) {
+    const problem = precheck(p.att, p.target);
+    if (problem instanceof PasserelleError) {
+      failures.push({ ...p, error: problem });
+    } else if (problem === "empty") {
+      items.push(makeItem(p.att, p.target, null, 0, EMPTY_SHA1));
+    } else {
+      needsFile.push(p);
+      wanted.push(p.att.storeFname!);
+    }
+  }
+  const located = await d.backup.locate(wanted);
+  summary.filestoreFiles = located.filestoreFiles;
+  for (const p of needsFile) {
+    const file = located.files.get(p.att.storeFname!);
+    if (!file) {
+      failures.push({
+        ...p,
+        error: failure(
+          "attachment_missing",
+          `filestore/${p.att.storeFname} (${describe(p.att)}) is not in ${d.backup.path}`,
+        ),
+      });
+      continue;
+    }
+    const sha1 = (p.att.checksum ?? sha1FromStoreFname(p.att.storeFname!))?.toLowerCase() ?? null;
+    items.push(makeItem(p.att, p.target, file, file.size, sha1));
+  }
+  // Reading in the backup's order keeps a zip's reads sequential.
+  items.sort((a, b) => (a.file?.order ?? -1) - (b.file?.order ?? -1));
+
+  const known = await storedCopies(d.sql, items.flatMap((i) => (i.sha1 ? [i.sha1] : [])));
+  progress.filesTotal = items.length + failures.filter((f) => f.target).length;
+  progress.bytesTotal = items.reduce((n, i) => n + i.size, 0);
+
+  if (d.dryRun) {
+    const seen = new Set(known.keys());
+    for (const i of items) {
+      if (i.sha1 && seen.has(i.sha1)) summary.copied++;
+      else {
+        summary.uploaded++;
+        summary.bytesUploaded += i.size;
+        if (i.sha1) seen.add(i.sha1);
+      }
+    }
+    for (const f of failures) addFailure(summary, f.att, f.target, f.error);
+    return finish();
+  }
+
+  // 3. Store.
+  progress.phase = "storing";
+  progress.startedAt = clock();
+  report();
+
+  let buffer: { done: StoredLeadFile[]; failed: FailedLeadFile[]; failures: typeof failures } = {
+    done: [],
+    failed: [],
+    failures: [],
+  };
+  let lastFlush = clock();
+  let flushing: Promise<void> = Promise.resolve();
+  let fatal: unknown = null;
+
+  const flush = (): Promise<void> => {
+    const batch = buffer;
+    buffer = { done: [], failed: [], failures: [] };
+    lastFlush = clock();
+    flushing = flushing.then(async () => {
+      if (fatal) return;
+      try {
+        const r = await recordResults(d.sql, batch.done, batch.failed);
+        const doneIds = new Set(r.done);
+        const failedIds = new Set(r.failed);
+        // Rows claimed by the archive (or stored by it) between planning and now were left to it.
+        summary.skippedHeld += batch.done.filter((x) => !doneIds.has(x.id)).length;
+        summary.skippedHeld += batch.failed.filter((x) => !failedIds.has(x.id)).length;
+        for (const f of batch.failures) {
+          if (!f.target || failedIds.has(f.target.id)) addFailure(summary, f.att, f.target, f.error);
+        }
+      } catch (e) {
+        fatal ??= e;
+      }
+    });
+    return flushing;
+  };
+  const push = (o: Outcome) => {
+    if (o.kind === "abandoned") {
+      summary.abandoned++;
+      return;
+    }
+    if (o.kind === "failed") {
+      buffer.failed.push({ id: o.target.id, code: o.error.code, message: o.error.message });
+      buffer.failures.push({ att: o.att, target: o.target, error: o.error });
+      progress.filesFailed++;
+    } else {
+      buffer.done.push({
+        id: o.item.target.id,
+        storage_path: o.item.key,
+        file_url: d.store.publicPath(o.item.key),
+        checksum: o.sha1,
+        file_size: o.item.size,
+        store_fname: o.item.att.storeFname,
+      });
+      if (o.kind === "uploaded") summary.uploaded++;
+      else if (o.kind === "copied") summary.copied++;
+      else summary.alreadyStored++;
+    }
+    progress.filesDone++;
+    report();
+    if (buffer.done.length + buffer.failed.length >= batchSize || clock() - lastFlush >= flushMs) {
+      void flush();
+    }
+  };
+
+  // Failures found while planning are recorded like the others.
+  for (const f of failures) {
+    if (!f.target) addFailure(summary, f.att, null, f.error);
+    else push({ kind: "failed", att: f.att, target: f.target, error: f.error });
+  }
+
+  // Content already stored, by sha1: from earlier runs, then from this one as uploads finish.
+  const sources = new Map<string, Promise<string | null>>();
+  for (const [sha, key] of known) sources.set(sha, Promise.resolve(key));
+
+  const storeOne = async (item: Item): Promise<Outcome> => {
+    const earlier = item.sha1 ? sources.get(item.sha1) : undefined;
+    if (earlier) {
+      // Same content as a file stored before or being stored now: wait for it, then copy it.
+      const from = await earlier;
+      if (signal?.aborted) return { kind: "abandoned" };
+      if (from && from !== item.key) {
+        const copied = await tryCopy(from, item);
+        if (copied) return copied;
+      }
+      return await upload(item);
+    }
+    if (!item.sha1) return await upload(item);
+    const first = Promise.withResolvers<string | null>();
+    sources.set(item.sha1, first.promise);
+    const o = await upload(item);
+    const stored = o.kind === "uploaded" || o.kind === "present";
+    first.resolve(stored ? item.key : null);
+    if (!stored) sources.delete(item.sha1);
+    return o;
+  };
+
+  /** Copies `from` to the item's key; null when the source is gone (then the caller uploads). */
+  const tryCopy = async (from: string, item: Item): Promise<Outcome | null> => {
+    try {
+      await retrying(() => d.store.copy(from, item.key));
+      progress.bytesDone += item.size;
+      return { kind: "copied", item, sha1: item.sha1 };
+    } catch (e) {
+      if (signal?.aborted) return { kind: "abandoned" };
+      if (e instanceof PasserelleError && e.code === "storage_not_found") return null;
+      progress.bytesDone += item.size;
+      if (e instanceof PasserelleError && e.code === "storage_duplicate") return await alreadyThere(item, e);
+      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e) };
+    }
+  };
+
+  const upload = async (item: Item): Promise<Outcome> => {
+    const where = item.file ? `filestore/${item.file.storeFname}` : `${describe(item.att)} (empty)`;
+    let lastBody: VerifiedBody | null = null;
+    let counted = 0;
+    // However it ends, the file counts as processed in full (the bar reaches its end with failures too).
+    const settle = () => {
+      progress.bytesDone += item.size - counted;
+      counted = item.size;
+    };
+    try {
+      await retrying(async () => {
+        if (!item.file) {
+          await d.store.put(item.key, new Uint8Array(0), { contentType: item.contentType, size: 0 });
+          return;
+        }
+        progress.bytesDone -= counted; // a retry reads the file again
+        counted = 0;
+        lastBody = verifiedBody(item.file.open(signal), { sha1: item.sha1, size: item.size, where }, (n) => {
+          counted += n;
+          progress.bytesDone += n;
+        });
+        try {
+          await d.store.put(item.key, lastBody.stream, { contentType: item.contentType, size: item.size });
+        } catch (e) {
+          throw lastBody.error() ?? e;
+        }
+      });
+      summary.bytesUploaded += item.size;
+      settle();
+      const seen = (lastBody as VerifiedBody | null)?.sha1() ?? null;
+      return { kind: "uploaded", item, sha1: seen ?? item.sha1 };
+    } catch (e) {
+      if (signal?.aborted) return { kind: "abandoned" };
+      settle();
+      if (e instanceof PasserelleError && e.code === "storage_duplicate") return await alreadyThere(item, e);
+      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e) };
+    }
+  };
+
+  /**
+   * The key is taken, most likely by an earlier run that stored the file and stopped before recording
+   * it (or by the archive function). Read back, the same bytes are recorded as they are; other bytes
+   * are left untouched and reported.
+   */
+  const alreadyThere = async (item: Item, dup: PasserelleError): Promise<Outcome> => {
+    try {
+      const info = await d.store.stat(item.key);
+      const sha1 = info && info.size === item.size ? await sha1Of(await d.store.get(item.key)) : null;
+      if (sha1 !== null && (item.sha1 === null || sha1 === item.sha1)) return { kind: "present", item, sha1 };
+      return {
+        kind: "failed",
+        att: item.att,
+        target: item.target,
+        error: failure(
+          "storage_duplicate",
+          `${item.key} already holds other content (${info?.size ?? "?"} bytes${
+            sha1 ? `, sha1 ${sha1}` : ""
+          }) than ${describe(item.att)}: left untouched`,
+        ),
+      };
+    } catch (e) {
+      if (signal?.aborted) return { kind: "abandoned" };
+      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e ?? dup) };
+    }
+  };
+
+  const retrying = async (fn: () => Promise<void>): Promise<void> => {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (signal?.aborted || attempt >= attempts || !(e instanceof PasserelleError) || !e.retryable) {
+          throw e;
+        }
+        await sleep(500 * 2 ** (attempt - 1));
+      }
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (!signal?.aborted && !fatal && next < items.length) {
+      const item = items[next++];
+      push(await storeOne(item));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  await flush();
+  if (fatal) throw fatal;
+  summary.abandoned += items.length - next;
+  return finish();
+}
+
+/** Where attachments come from: the mapping CSV if given, else dump.sql (its bytes counted as read). */
+async function* attachmentSource(
+  d: ImportDeps,
+  progress: ImportProgress,
+  report: () => void,
+): AsyncGenerator<Attachment> {
+  if (d.mapping) {
+    yield* d.mapping;
+    return;
+  }
+  const counted = d.backup.dump(d.signal).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, ctrl) {
+        progress.scannedBytes += chunk.length;
+        report();
+        ctrl.enqueue(chunk);
+      },
+    }),
+  );
+  try {
+    yield* dumpAttachments(counted, { signal: d.signal, label: `${d.backup.path}: dump.sql` });
+  } catch (e) {
+    if (d.signal?.aborted) return;
+    throw e;
+  }
+}
+
+/** A file's problem found without reading it, "empty" for an empty file, or null. */
+function precheck(att: Attachment, target: LeadFileTarget): PasserelleError | "empty" | null {
+  const type = att.type ?? target.odooType;
+  if (type === "url") {
+    return failure(
+      "attachment_url",
+      `${describe(att)} is a link (type url), not a file: there is nothing to store`,
+    );
+  }
+  if (att.storeFname === null) {
+    if (att.inDatabase) {
+      return failure(
+        "attachment_in_database",
+        `${describe(att)} is kept in the database (db_datas), not in the filestore: archive it through the ` +
+          "Odoo API (archive-odoo-files)",
+      );
+    }
+    if ((att.fileSize ?? target.fileSize ?? 0) === 0) return "empty";
+    return failure("attachment_missing", `${describe(att)} has no file in the filestore (no store_fname)`);
+  }
+  const problem = storeFnameProblem(att.storeFname);
+  if (problem) {
+    return failure(
+      "attachment_unsafe_path",
+      `${describe(att)}: store_fname "${att.storeFname}" would leave the filestore (${problem}): refused`,
+    );
+  }
+  return null;
+}
+
+function makeItem(
+  att: Attachment,
+  target: LeadFileTarget,
+  file: BackupFile | null,
+  size: number,
+  sha1: string | null,
+): Item {
+  // The row's name, as the archive function uses it, so that both give the same key.
+  return {
+    att,
+    target,
+    file,
+    size,
+    sha1,
+    key: archiveKey(target.leadId, target.odooId, target.name),
+    contentType: target.mimetype ?? att.mimetype ?? "application/octet-stream",
+  };
+}
+
+function leadMissing(a: Attachment): PasserelleError {
+  return failure(
+    "lead_missing",
+    `crm.lead ${a.resId} of ${describe(a)} has no lead here: sync the leads first`,
+  );
+}
+
+function virtualTarget(a: Attachment, leadId: number): LeadFileTarget {
+  return {
+    id: 0,
+    leadId,
+    odooId: a.id,
+    name: a.name,
+    mimetype: a.mimetype,
+    fileSize: a.fileSize,
+    odooType: a.type ?? "binary",
+    status: "pending",
+    stored: false,
+    held: false,
+  };
+}
+
+function missingRow(a: Attachment) {
+  return {
+    odoo_id: a.id,
+    res_id: a.resId!,
+    name: a.name,
+    mimetype: a.mimetype,
+    checksum: a.checksum,
+    file_size: a.fileSize,
+    store_fname: a.storeFname,
+    odoo_type: a.type ?? "binary",
+  };
+}
+
+async function sha1Of(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const hash = createHash("sha1");
+  for await (const chunk of stream) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+function asFailure(e: unknown): PasserelleError {
+  if (e instanceof PasserelleError) return e;
+  return new PasserelleError("internal", e instanceof Error ? e.message : String(e), false, { cause: e });
+}
+
+function addFailure(
+  s: ImportSummary,
+  att: Attachment,
+  target: LeadFileTarget | null,
+  e: PasserelleError,
+): void {
+  s.failed++;
+  s.failures.push({
+    odooId: att.id,
+    leadFileId: target && target.id > 0 ? target.id : null,
+    leadId: target ? target.leadId : null,
+    name: att.name,
+    storeFname: att.storeFname,
+    code: e.code,
+    message: e.message,
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * The `import-dump` command as a user runs it: a child process reading its settings from the
+ * environment, stopped with Ctrl-C (SIGINT) part-way, then run again to the end.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createTestDatabase, testClusterUrl } from "./testing/test_database.ts";
+import {
+  manifest,
+  noise,
+  type OdooAttachmentRow,
+  pgDumpOdoo,
+  sha1Hex,
+  storeFnameOf,
+  writeFilestore,
+  zipFolder,
+} from "../functions-shared/backup/testdata/odoo_backup.ts";
+
+const FILES = 600;
+
+async function run(args: string[], env: Record<string, string>, opts: { interruptOnOutput?: boolean } = {}) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./import_dump.ts", import.meta.url).pathname, ...args],
+    env: { ...env, PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "", NO_COLOR: "1" },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  let signalled = false;
+  const errDone = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      stderr += chunk;
+      if (opts.interruptOnOutput && !signalled) {
+        signalled = true;
+        child.kill("SIGINT");
+      }
+    }
+  })();
+  const stdout = new TextDecoder().decode(await new Response(child.stdout).arrayBuffer());
+  await errDone;
+  const { code } = await child.status;
+  return { code, stdout, stderr };
+}
+
+Deno.test("import-dump: Ctrl-C stops it with a summary and exit 130; the same command then finishes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "passerelle-import-dump-" });
+  const db = await createTestDatabase("import_dump_cli");
+  try {
+    const rows: OdooAttachmentRow[] = [];
+    const files = new Map<string, Uint8Array>();
+    for (let i = 1; i <= FILES; i++) {
+      const bytes = noise(i, 2000 + i);
+      files.set(storeFnameOf(bytes), bytes);
+      rows.push({
+        id: i,
+        name: `pièce ${i}.pdf`,
+        res_model: "crm.lead",
+        res_id: 1 + (i % 20),
+        store_fname: storeFnameOf(bytes),
+        file_size: bytes.length,
+        checksum: sha1Hex(bytes),
+        mimetype: "application/pdf",
+      });
+    }
+    const folder = join(dir, "backup");
+    await Deno.mkdir(folder);
+    await pgDumpOdoo(testClusterUrl(), rows, join(folder, "dump.sql"));
+    await Deno.writeTextFile(join(folder, "manifest.json"), manifest());
+    await writeFilestore(folder, files);
+    const zip = join(dir, "backup.zip");
+    await zipFolder(folder, zip, { level: 1 });
+
+    const [{ id: company }] = await db.sql<{ id: number }[]>`
+      insert into public.companies (name) values ('Odoo') returning id`;
+    await db.sql`insert into public.leads (company_id, title, source_email_id, odoo_id)
+      select ${company}, 'Lead ' || g, 'odoo_crm_' || g, g from generate_series(1, 20) g`;
+    const env = {
+      SUPABASE_DB_URL: db.url,
+      STORAGE_KIND: "local",
+      STORAGE_LOCAL_DIR: join(dir, "storage"),
+      STORAGE_BUCKET: "estimation-files",
+      SUPABASE_URL: "http://127.0.0.1:9",
+      SUPABASE_SERVICE_ROLE_KEY: "unused-with-local-storage",
+    };
+
+    const bad = await run([zip], { ...env, SUPABASE_DB_URL: "", STORAGE_LOCAL_DIR: "" });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /SUPABASE_DB_URL \(or DATABASE_URL\) is missing; STORAGE_LOCAL_DIR is missing/);
+
+    const dry = await run([zip, "--dry-run", "--create-missing"], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Dry run: nothing was written/);
+    assert.match(dry.stdout, /lead_files rows to create +600/);
+
+    const first = await run([zip, "--create-missing"], env, { interruptOnOutput: true });
+    assert.equal(first.code, 130, first.stderr);
+    assert.match(first.stderr, /stopping: no new files/);
+    assert.match(first.stdout, /Interrupted\.[\s\S]*Run the same command again to resume/);
+
+    const failuresPath = join(dir, "failures.csv");
+    const second = await run(
+      [zip, "--create-missing", "--concurrency", "3", "--failures", failuresPath],
+      env,
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /Import finished\./);
+    assert.equal(
+      await Deno.readTextFile(failuresPath),
+      "odoo_id,lead_file_id,lead_id,name,store_fname,code,message\r\n",
+    );
+    const [{ done, total }] = await db.sql<{ done: number; total: number }[]>`
+      select count(*) filter (where status = 'done')::int as done, count(*)::int as total from public.lead_files`;
+    assert.deepEqual({ done, total }, { done: FILES, total: FILES });
+  } finally {
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
