@@ -3,8 +3,9 @@
  * pages by id, never the bytes) and creates the missing `lead_files` rows for
  * leads already synced, in one statement per page. A pass runs to the end
  * over as many calls as it needs (the cursor lives in `sync_state`, source
- * `odoo_attachments`); a new pass starts once the previous one is older than
- * `every`, so attachments of leads synced later are found too.
+ * `odoo_attachments`); a new pass starts once leads were synced since the
+ * previous one, or once it is older than `every`, so attachments of leads
+ * synced later are found too.
  */
 import type { Sql } from "../deps.ts";
 import type { Budget } from "../engine/budget.ts";
@@ -38,13 +39,14 @@ export async function discoverAttachments(
 ): Promise<DiscoveryResult> {
   const pageSize = d.pageSize ?? 2000;
   const share = d.share ?? 0.3;
+  const every = d.every ?? "10 minutes";
   const [state] = await d.sql<{ cursor_id: number; due: boolean }[]>`
     insert into public.sync_state (source) values (${SOURCE})
     on conflict (source) do update set source = excluded.source
     returning cursor_id::int,
-      (cursor_id > 0 or caught_up_at is null or caught_up_at < now() - ${
-    d.every ?? "10 minutes"
-  }::interval) as due`;
+      (cursor_id > 0 or caught_up_at is null or caught_up_at < now() - ${every}::interval
+        -- leads synced since the last pass may have attachments
+        or caught_up_at < (select max(l.created_at) from public.leads l where l.source = 'odoo')) as due`;
   const result: DiscoveryResult = { pages: 0, seen: 0, created: 0, passDone: false };
   if (!state.due) return result;
   let cursor = state.cursor_id;
