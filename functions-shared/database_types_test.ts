@@ -16,7 +16,11 @@ Deno.test("database.types.ts matches the migrated schema", async () => {
   assert.ok(gen.success, "supabase gen types failed");
   const text = new TextDecoder().decode(gen.stdout);
   const types = text.slice(text.indexOf("export type Json"));
-  const fmt = new Deno.Command(Deno.execPath(), { args: ["fmt", "--ext", "ts", "-"], stdin: "piped", stdout: "piped" })
+  const fmt = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--ext", "ts", "-"],
+    stdin: "piped",
+    stdout: "piped",
+  })
     .spawn();
   const writer = fmt.stdin.getWriter();
   await writer.write(new TextEncoder().encode(types));

@@ -125,7 +125,9 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
    */
   async function uploadStreamed(file: LeadFile): Promise<StoredFile> {
     const read = await odoo.readBinary("ir.attachment", file.odoo_id!, "datas");
-    if (!read) throw new PasserelleError("attachment_missing", `Attachment ${file.odoo_id} no longer exists in Odoo`);
+    if (!read) {
+      throw new PasserelleError("attachment_missing", `Attachment ${file.odoo_id} no longer exists in Odoo`);
+    }
     const hash = createHash("sha1");
     let size = 0;
     const hashed = read.stream.pipeThrough(

@@ -12,7 +12,16 @@ type LeadFileRow = Database["public"]["Tables"]["lead_files"]["Row"];
 /** The columns of a claimed file that the archive uses (types generated from the schema). */
 export type LeadFile = Pick<
   LeadFileRow,
-  "id" | "lead_id" | "odoo_id" | "name" | "mimetype" | "checksum" | "file_size" | "odoo_type" | "store_fname" | "attempts"
+  | "id"
+  | "lead_id"
+  | "odoo_id"
+  | "name"
+  | "mimetype"
+  | "checksum"
+  | "file_size"
+  | "odoo_type"
+  | "store_fname"
+  | "attempts"
 >;
 
 export interface StoredFile {
