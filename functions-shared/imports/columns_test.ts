@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { headerKey, mapColumns } from "./columns.ts";
+import { message } from "./messages.ts";
+
+Deno.test("mapColumns() maps French and English headers whatever their case, accents and spaces", () => {
+  const r = mapColumns(
+    [
+      "PRENOM",
+      "Last name",
+      "Adresse e-mail",
+      "Tél.",
+      "Entreprise",
+      "Nom de l'opportunité",
+      "Revenu attendu",
+      "Probabilité (%)",
+      "Étape",
+      "Source",
+      "Assigned to",
+      "Réf",
+      "Notes",
+      "Date de création",
+      "Colonne inutile",
+      "",
+    ],
+    "lead",
+  );
+  assert.ok(r.ok);
+  assert.deepEqual(r.mapping.index, {
+    firstName: 0,
+    lastName: 1,
+    email: 2,
+    phone: 3,
+    company: 4,
+    title: 5,
+    expectedRevenue: 6,
+    probability: 7,
+    stage: 8,
+    source: 9,
+    salesperson: 10,
+    externalId: 11,
+    description: 12,
+    createdAt: 13,
+  });
+  assert.deepEqual(r.mapping.ignored, ["Colonne inutile"]);
+  assert.equal(r.mapping.header.email, "Adresse e-mail");
+});
+
+Deno.test("mapColumns() maps activity headers", () => {
+  const r = mapColumns(
+    ["Type", "Résumé", "Note", "Échéance", "Email du lead", "Référence lead", "Assigné à"],
+    "activity",
+  );
+  assert.ok(r.ok);
+  assert.deepEqual(r.mapping.index, {
+    type: 0,
+    summary: 1,
+    note: 2,
+    dueDate: 3,
+    leadEmail: 4,
+    leadRef: 5,
+    assignedTo: 6,
+  });
+});
+
+Deno.test("headerKey() ignores accents, case, spaces and punctuation", () => {
+  assert.equal(headerKey(" Adresse E-Mail "), "adresseemail");
+  assert.equal(headerKey("Téléphone"), headerKey("TELEPHONE"));
+  assert.equal(headerKey("first_name"), headerKey("First Name"));
+});
+
+Deno.test("mapColumns() lets an explicit mapping win, move a field and ignore a column", () => {
+  const r = mapColumns(["Nom", "Contact", "Mail perso", "Mail pro"], "lead", {
+    "Mail pro": "email",
+    "Contact": null,
+    "mail perso": "description",
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(r.mapping.index, { lastName: 0, description: 2, email: 3 });
+  assert.deepEqual(r.mapping.ignored, ["Contact"]);
+});
+
+Deno.test("mapColumns() refuses two columns for one field, naming both", () => {
+  const r = mapColumns(["Nom", "Email", "Courriel"], "lead", undefined, "leads.csv");
+  assert.ok(!r.ok);
+  assert.equal(r.issues[0].code, "column_duplicate");
+  assert.equal(
+    message(r.issues[0]),
+    "leads.csv : les colonnes « Email » et « Courriel » correspondent toutes au champ « Courriel » : gardez-en une, ou indiquez la correspondance des colonnes",
+  );
+  const same = mapColumns(["Nom", "Nom"], "lead");
+  assert.ok(!same.ok && same.issues[0].code === "column_duplicate");
+});
+
+Deno.test("mapColumns() names the missing required column", () => {
+  const r = mapColumns(["Téléphone", "Ville"], "lead", undefined, "leads.csv");
+  assert.ok(!r.ok);
+  assert.equal(r.issues[0].code, "column_missing");
+  assert.equal(
+    message(r.issues[0]),
+    "leads.csv : colonne obligatoire absente : « Titre », « Nom du contact », « Prénom », « Nom », « Société » ou « Courriel » (colonnes trouvées : « Téléphone », « Ville »)",
+  );
+  const a = mapColumns(["Type", "Résumé"], "activity");
+  assert.ok(!a.ok);
+  assert.match(message(a.issues[0], "en"), /Required column missing: "Lead email" or "Lead reference"/);
+});
+
+Deno.test("mapColumns() refuses an explicit mapping to an unknown header or field", () => {
+  const r = mapColumns(["Nom"], "lead", { "Nom": "nom_de_famille", "Absente": "email" });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.code).sort(), ["mapping_unknown_field", "mapping_unknown_header"]);
+});

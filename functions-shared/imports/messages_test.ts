@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { ISSUE_CODES, message } from "./messages.ts";
+
+Deno.test("message() has a French and an English text for every issue code", () => {
+  for (const code of ISSUE_CODES) {
+    const issue = { code, row: 3, field: "email", params: { value: "v", file: "f.csv", max: 10 } };
+    const fr = message(issue), en = message(issue, "en");
+    assert.ok(fr && fr !== code, code);
+    assert.ok(en && en !== code && en !== fr, code);
+  }
+});
+
+Deno.test("message() writes row issues as the report shows them, French by default", () => {
+  const issue = { row: 4, field: "email", code: "email_invalid" as const, params: { value: "x" } };
+  assert.equal(message(issue), "« Courriel » : adresse invalide (valeur « x »)");
+  assert.equal(message(issue, "en"), '"Email": invalid address (value "x")');
+});
+
+Deno.test("message() names file, row and column of file issues, and cuts long values", () => {
+  const issue = {
+    code: "csv_field_too_large" as const,
+    row: 12,
+    params: { file: "leads.csv", columnNumber: 3, column: "Description", max: 1048576 },
+  };
+  assert.equal(
+    message(issue),
+    "leads.csv, ligne 12, colonne 3 (« Description ») : champ de plus de 1 Mo (souvent un guillemet ouvert jamais fermé)",
+  );
+  assert.equal(message({ code: "file_empty" }), "Le fichier est vide");
+  const long = message({ code: "email_invalid", row: 1, field: "email", params: { value: "a".repeat(200) } });
+  assert.ok(long.length < 120 && long.includes("…"));
+});

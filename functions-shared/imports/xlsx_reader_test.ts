@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import {
+  bytesSource,
+  readXlsxHeader,
+  readXlsxRows,
+  type XlsxBatch,
+  type XlsxReadOptions,
+} from "./xlsx_reader.ts";
+import { ImportError } from "./import_error.ts";
+import { buildXlsx, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
+
+async function rowsOf(bytes: Uint8Array, opts: Partial<XlsxReadOptions> = {}) {
+  const batches: XlsxBatch[] = [];
+  for await (const b of readXlsxRows(bytesSource(bytes), { startRow: 1, ...opts })) batches.push(b);
+  return { rows: batches.flatMap((b) => b.rows), batches };
+}
+
+async function refusal(p: Promise<unknown>, code: string): Promise<ImportError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ImportError, String(e));
+    assert.equal(e.issue.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+Deno.test("readXlsxRows() gives cells as strings: shared and inline text, numbers, booleans, errors", async () => {
+  const bytes = buildXlsx({
+    rows: [
+      ["Nom", "Montant", "Actif", "Note", "Erreur"],
+      ["Lefèvre & fils <SARL>", 1234.5, true, { inline: "ligne 1\rligne 2" }, { error: "#N/A" }],
+      [null, 1e21, false, "", null],
+      ["Côté", 33612345678],
+    ],
+  });
+  const { rows, batches } = await rowsOf(bytes);
+  assert.deepEqual(rows, [
+    { rowNumber: 1, values: ["Nom", "Montant", "Actif", "Note", "Erreur"] },
+    { rowNumber: 2, values: ["Lefèvre & fils <SARL>", "1234.5", "TRUE", "ligne 1\rligne 2", "#N/A"] },
+    { rowNumber: 3, values: ["", "1e+21", "FALSE"] },
+    { rowNumber: 4, values: ["Côté", "33612345678"] },
+  ]);
+  assert.equal(batches.at(-1)!.done, true);
+  assert.equal(batches.at(-1)!.nextRow, 5);
+});
+
+Deno.test("readXlsxRows() turns date cells into ISO dates, 1900 bug and 1904 system included", async () => {
+  const rows = [["Créé"], [{ date: 45366 }], [{ date: 45366.5 }], [{ date: 59 }], [{ date: 61 }], [{
+    percent: 0.125,
+  }]];
+  const got = (await rowsOf(buildXlsx({ rows }))).rows.map((r) => r.values[0]);
+  assert.deepEqual(got, ["Créé", "2024-03-15", "2024-03-15T12:00:00", "1900-02-28", "1900-03-01", "12.5%"]);
+  const mac =
+    (await rowsOf(buildXlsx({ rows: [["d"], [{ date: 43904 }]], date1904: true }))).rows[1].values[0];
+  assert.equal(mac, "2024-03-15");
+});
+
+Deno.test("readXlsxRows() gives a formula's cached value, and names the cell of one never computed", async () => {
+  const ok = await rowsOf(
+    buildXlsx({ rows: [["a", "b"], [{ formula: "1+1", value: 2 }, { formula: 'A1&"x"', value: "ax" }]] }),
+  );
+  assert.deepEqual(ok.rows[1].values, ["2", "ax"]);
+  const e = await refusal(
+    rowsOf(buildXlsx({ rows: [["a", "b"], ["x", { formula: "SUM(A1:A3)" }]] }), { fileName: "leads.xlsx" }),
+    "xlsx_formula_no_value",
+  );
+  assert.equal(e.issue.row, 2);
+  assert.match(e.message, /^leads\.xlsx, row 2, cell B2: formula without a computed value \(=SUM\(A1:A3\)\)/);
+});
+
+Deno.test("readXlsxRows() resumes at a row: the pieces give the rows of one read", async () => {
+  const rows = [["Nom", "N"], ...Array.from({ length: 500 }, (_, i) => [`nom ${i}`, i])];
+  const bytes = buildXlsx({ rows, firstRow: 3 });
+  const whole = (await rowsOf(bytes)).rows;
+  assert.equal(whole[0].rowNumber, 3);
+  const pieces = [];
+  let next = 1;
+  for (;;) {
+    const { rows: got, batches } = await rowsOf(bytes, { startRow: next, maxRows: 77 });
+    pieces.push(...got);
+    if (!batches.length || batches.at(-1)!.done || !got.length) break;
+    next = batches.at(-1)!.nextRow;
+  }
+  assert.deepEqual(pieces, whole);
+});
+
+Deno.test("readXlsxRows() reads sheets written with a namespace prefix, without styles or shared strings", async () => {
+  const bytes = buildXlsx({
+    rows: [[{ inline: "Nom" }, { inline: "N" }], [{ inline: "Zoé" }, 12]],
+    prefix: "x",
+    omit: ["xl/styles.xml", "xl/sharedStrings.xml"],
+  });
+  assert.deepEqual((await rowsOf(bytes)).rows.map((r) => r.values), [["Nom", "N"], ["Zoé", "12"]]);
+  // A shared string the workbook lacks is damage, not an empty cell.
+  const missing = buildXlsx({ rows: [["Nom"]], omit: ["xl/sharedStrings.xml"] });
+  assert.equal((await refusal(rowsOf(missing), "xlsx_corrupt")).issue.params?.detail, "shared_string");
+});
+
+Deno.test("readXlsxHeader() skips title rows and refuses a sheet with only a header", async () => {
+  const bytes = buildXlsx({
+    rows: [["Export du 12/03/2024"], [], ["Prénom", "Nom", "Courriel"], ["A", "B", "a@x.fr"]],
+  });
+  assert.deepEqual(await readXlsxHeader(bytesSource(bytes)), {
+    sheetName: "Feuil1",
+    headerRow: 3,
+    headers: ["Prénom", "Nom", "Courriel"],
+    dataRow: 4,
+  });
+  await refusal(readXlsxHeader(bytesSource(buildXlsx({ rows: [["Prénom", "Nom"]] }))), "file_header_only");
+  await refusal(readXlsxHeader(bytesSource(buildXlsx({ rows: [] }))), "file_blank");
+});
+
+Deno.test("readXlsxRows() stops a zip bomb by the bytes it inflates, whatever the headers claim", async () => {
+  const parts = xlsxParts({ rows: [["Nom"], ["x"]] });
+  const bomb = `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${
+    "<row/>".repeat(2_000_000)
+  }</sheetData></worksheet>`;
+  const bytes = zip({ ...parts, "xl/worksheets/sheet1.xml": bomb }, 9);
+  const e = await refusal(
+    rowsOf(bytes, { fileName: "bombe.xlsx", limits: { maxRatio: 50, ratioFloorBytes: 1024 * 1024 } }),
+    "xlsx_zip_bomb",
+  );
+  assert.match(e.message, /^bombe\.xlsx: the workbook expands to more than/);
+  await refusal(rowsOf(bytes, { limits: { maxEntryBytes: 1024 * 1024 } }), "xlsx_zip_bomb");
+});
+
+Deno.test("readXlsxRows() refuses truncated, damaged and incomplete workbooks", async () => {
+  const good = buildXlsx({ rows: [["Nom"], ["x"]] });
+  await refusal(rowsOf(good.subarray(0, good.length - 30)), "xlsx_corrupt");
+  const damaged = good.slice();
+  // Scramble the compressed sheet data (the largest entry sits before the directory).
+  const at = new TextDecoder("latin1").decode(damaged).indexOf("xl/worksheets/sheet1.xml") + 30;
+  for (let i = at; i < at + 40; i++) damaged[i] ^= 0x5a;
+  await refusal(rowsOf(damaged), "xlsx_corrupt");
+  const e = await refusal(rowsOf(buildXlsx({ rows: [["a"]], omit: ["xl/workbook.xml"] })), "xlsx_corrupt");
+  assert.equal(e.issue.params?.detail, "missing_part");
+});
