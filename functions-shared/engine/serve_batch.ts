@@ -70,6 +70,17 @@ export function serveBatch(d: ServeBatchDeps): (req: Request) => Promise<Respons
       body = {};
     }
     const trigger = typeof body.trigger === "string" ? body.trigger.slice(0, 20) : "http";
+    /** The log row of a call that did no work: refused, or crashed. */
+    const failureRow = (status: "error" | "auth_error", code: string, message: string) => ({
+      functionName: d.name,
+      status,
+      migrated: 0,
+      failed: 0,
+      remaining: null,
+      errors: [`${code}: ${message}`],
+      trigger,
+      ...usage(),
+    });
 
     let caller: Caller;
     try {
@@ -79,18 +90,8 @@ export function serveBatch(d: ServeBatchDeps): (req: Request) => Promise<Respons
       }
     } catch (e) {
       const err = asPasserelleError(e);
-      const u = usage();
       const message = clean(err.message);
-      await writeBatchLog(d.sql, {
-        functionName: d.name,
-        status: "auth_error",
-        migrated: 0,
-        failed: 0,
-        remaining: null,
-        errors: [`${err.code}: ${message}`],
-        trigger,
-        ...u,
-      }).catch(() => {});
+      await writeBatchLog(d.sql, failureRow("auth_error", err.code, message)).catch(() => {});
       return json({ code: err.code, message }, err.code === "forbidden" ? 403 : 401);
     }
 
@@ -126,22 +127,26 @@ export function serveBatch(d: ServeBatchDeps): (req: Request) => Promise<Respons
     } catch (e) {
       const err = asPasserelleError(e);
       const message = clean(err.message);
-      const u = usage();
+      const row = failureRow("error", err.code, message);
       await d.sql.begin(async (tx) => {
-        await writeBatchLog(tx as unknown as Sql, {
-          functionName: d.name,
-          status: "error",
-          migrated: 0,
-          failed: 0,
-          remaining: null,
-          errors: [`${err.code}: ${message}`],
-          trigger,
-          ...u,
-        });
+        await writeBatchLog(tx as unknown as Sql, row);
         // No chaining after a crash: a persistent failure would loop; cron retries it each minute.
         await tx`select passerelle.finish_call(${callId}, false, 0, false)`;
       }).catch((logError) => console.error(`[${d.name}] cannot log a failed call`, clean(String(logError))));
-      return json({ code: err.code, message, status: "error", remainingFlag: true, ...u }, 500);
+      const { elapsedS, cpuMs, peakMemoryMb, peakRssMb } = row;
+      return json(
+        {
+          code: err.code,
+          message,
+          status: "error",
+          remainingFlag: true,
+          elapsedS,
+          cpuMs,
+          peakMemoryMb,
+          peakRssMb,
+        },
+        500,
+      );
     }
 
     const u = usage();
