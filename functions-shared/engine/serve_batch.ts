@@ -38,7 +38,7 @@ export interface ServeBatchDeps {
   now?: () => number;
   cpu?: () => number;
   /** Secrets to keep out of every log and answer, besides the configured keys. */
-  secrets?: string[];
+  secrets?: (string | undefined)[];
 }
 
 const json = (body: unknown, status = 200) =>

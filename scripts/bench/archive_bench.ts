@@ -18,7 +18,7 @@ import { startBudget } from "../../functions-shared/engine/budget.ts";
 import { processCpuMs } from "../../functions-shared/engine/usage.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
 import { startOdooProcess } from "./odoo_process.ts";
-import type { Bench } from "./report.ts";
+import { type Bench, reportCallCosts } from "./report.ts";
 
 const KEY = "bench-service-role-key";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -152,20 +152,7 @@ export const benchArchive: Bench = async (report, { quick }) => {
       ratio: odooCalls / stats.done,
       target: "<= 5",
     });
-    report({
-      bench: b,
-      figure: `max CPU time per call (${calls.length} calls)`,
-      value: Math.max(...calls.map((c) => c.cpuMs)),
-      unit: "ms",
-      target: "< 1500",
-    });
-    report({
-      bench: b,
-      figure: "max peak memory per call (V8 heap + external)",
-      value: Math.max(...calls.map((c) => c.peakMemoryMb)),
-      unit: "MB",
-      target: "< 256",
-    });
+    reportCallCosts(report, b, calls);
     const growth = (peakIso - iso0) / 1e6;
     report({
       bench: b,

@@ -46,3 +46,27 @@ export function table(rows: BenchRow[]): string {
     c.map((x, i) => (i >= 2 && i <= 5 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join("  ");
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
 }
+
+/** What each call of a function cost, as the function answered it. */
+export interface CallCost {
+  cpuMs: number;
+  peakMemoryMb: number;
+}
+
+/** Reports the costliest call's CPU time and memory against Supabase's per-call limits. */
+export function reportCallCosts(report: Report, bench: string, calls: CallCost[]): void {
+  report({
+    bench,
+    figure: `max CPU time per call (${calls.length} calls)`,
+    value: Math.max(...calls.map((c) => c.cpuMs)),
+    unit: "ms",
+    target: "< 1500",
+  });
+  report({
+    bench,
+    figure: "max peak memory per call (V8 heap + external)",
+    value: Math.max(...calls.map((c) => c.peakMemoryMb)),
+    unit: "MB",
+    target: "< 256",
+  });
+}

@@ -11,7 +11,7 @@ import { createOdooClient } from "../../functions-shared/odoo/client.ts";
 import { leadSync } from "../../functions-shared/sync/lead_sync.ts";
 import { createTestDatabase } from "../testing/test_database.ts";
 import { startOdooProcess } from "./odoo_process.ts";
-import type { Bench } from "./report.ts";
+import { type Bench, reportCallCosts } from "./report.ts";
 
 const KEY = "bench-service-role-key";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -157,20 +157,7 @@ export const benchSync: Bench = async (report, { quick }) => {
       ratio: oursTrips / seedTrips,
       target: "<= 5",
     });
-    report({
-      bench: b,
-      figure: `max CPU time per call (${calls.length} calls)`,
-      value: Math.max(...calls.map((c) => c.cpuMs)),
-      unit: "ms",
-      target: "< 1500",
-    });
-    report({
-      bench: b,
-      figure: "max peak memory per call",
-      value: Math.max(...calls.map((c) => c.peakMemoryMb)),
-      unit: "MB",
-      target: "< 256",
-    });
+    reportCallCosts(report, b, calls);
   } finally {
     await ours.drop();
     await seed.drop();
