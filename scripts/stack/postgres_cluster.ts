@@ -131,3 +131,24 @@ export async function stopCluster(cluster: Cluster): Promise<void> {
   await run([`${bin}/pg_ctl`, "-D", cluster.dataDir, "-m", "fast", "-w", "stop"], { asPostgres: true })
     .catch(() => {});
 }
+
+/** Stops whatever cluster runs from `dir` (any major version), creating nothing. */
+export async function stopClusterIn(dir: string): Promise<void> {
+  for (const m of [18, 17, 16, 15]) {
+    const dataDir = `${dir}/pg${m}`;
+    if (!existsSync(`${dataDir}/postmaster.pid`)) continue;
+    await run([`/usr/lib/postgresql/${m}/bin/pg_ctl`, "-D", dataDir, "-m", "fast", "-w", "stop"], {
+      asPostgres: true,
+    }).catch(() => {});
+  }
+}
+
+/** True when nothing listens on 127.0.0.1:`port`. */
+export function portIsFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,7 +6,7 @@
  * fresh copy, and into `postgres`, the database pg_cron serves.
  * Prints `export` lines for the test run.
  */
-import { startCluster, stopCluster } from "../stack/postgres_cluster.ts";
+import { portIsFree, startCluster, stopClusterIn } from "../stack/postgres_cluster.ts";
 import { ensureDatabase, installCompat, pushMigrations } from "../stack/database.ts";
 import { stackDir } from "../stack/stack_dir.ts";
 import { connectDb } from "../../functions-shared/db.ts";
@@ -14,20 +14,30 @@ import { connectDb } from "../../functions-shared/db.ts";
 export const TEMPLATE = "passerelle_template";
 
 const env = Deno.env.toObject();
-const port = Number(env.PASSERELLE_TEST_PG_PORT ?? 54329);
 const dir = stackDir("test", env);
 const log = (s: string) => console.error(`[test-stack] ${s}`);
 
 if (Deno.args[0] === "stop") {
-  const c = await startCluster({ dir, port });
-  await stopCluster(c);
+  await stopClusterIn(dir);
   Deno.exit(0);
 }
 
 // Every run starts from a new cluster, so that tests see exactly the migrations.
-await stopCluster(await startCluster({ dir, port })).catch(() => {});
+await stopClusterIn(dir);
 await Deno.remove(dir, { recursive: true }).catch(() => {});
+const port = choosePort();
 const cluster = await startCluster({ dir, port, log });
+
+/** 54329, or the port asked for; a free one when 54329 is taken (another checkout's tests). */
+function choosePort(): number {
+  if (env.PASSERELLE_TEST_PG_PORT) return Number(env.PASSERELLE_TEST_PG_PORT);
+  if (portIsFree(54329)) return 54329;
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const free = (l.addr as Deno.NetAddr).port;
+  l.close();
+  log(`port 54329 is taken: using ${free}`);
+  return free;
+}
 
 const t0 = performance.now();
 await ensureDatabase(cluster.url(), TEMPLATE);
