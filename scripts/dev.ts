@@ -6,10 +6,15 @@
  * drains pg_net's queue, and serves every function at
  * http://127.0.0.1:54321/functions/v1/<name>. Ctrl-C stops all it started.
  *
- * Options: --odoo-sim (also start the Odoo simulator with --leads N),
- * --pg-port, --port.
+ * Odoo: the ODOO_* variables of the environment when ODOO_URL is set;
+ * otherwise an Odoo simulator (a generated CRM of --leads leads) is started
+ * on 127.0.0.1:8069 (or a free port), so that both functions work at once.
+ * Options: --pg-port, --port, --odoo-url, --leads.
  */
 import { parseArgs } from "node:util";
+import { generateDataset } from "./odoo_simulator/dataset.ts";
+import { startOdooSimulator } from "./odoo_simulator/server.ts";
+import { portIsFree } from "./stack/postgres_cluster.ts";
 import { startStack } from "./stack/stack.ts";
 import { stopCluster } from "./stack/postgres_cluster.ts";
 import { stackDir } from "./stack/stack_dir.ts";
@@ -20,6 +25,7 @@ const { values } = parseArgs({
     "pg-port": { type: "string", default: "54322" },
     port: { type: "string", default: "54321" },
     "odoo-url": { type: "string" },
+    leads: { type: "string", default: "3000" },
   },
 });
 
@@ -31,6 +37,21 @@ for (const k of ["ODOO_URL", "ODOO_DB", "ODOO_LOGIN", "ODOO_PASSWORD", "ODOO_API
   if (env[k]) odooEnv[k] = env[k]!;
 }
 if (values["odoo-url"]) odooEnv.ODOO_URL = values["odoo-url"];
+const simulator = odooEnv.ODOO_URL ? null : await startOdooSimulator({
+  dataset: generateDataset({ leads: Number(values.leads), seed: 1 }),
+  port: portIsFree(8069) ? 8069 : 0,
+});
+if (simulator) {
+  Object.assign(odooEnv, {
+    ODOO_URL: simulator.url,
+    ODOO_DB: "crm_src",
+    ODOO_LOGIN: "admin",
+    ODOO_PASSWORD: "admin",
+  });
+  log(
+    `Odoo simulator at ${simulator.url} (db crm_src, admin/admin, ${values.leads} leads); set ODOO_URL to use a real Odoo`,
+  );
+}
 
 const stack = await startStack({
   dir,
@@ -43,6 +64,7 @@ const stack = await startStack({
 });
 
 console.log(`
+  Odoo           ${odooEnv.ODOO_URL}
   Database       ${stack.dbUrl}
   Functions      ${stack.functionsUrl}/functions/v1/<name>
   Storage (dir)  ${stack.env.STORAGE_LOCAL_DIR}
@@ -63,6 +85,7 @@ const stop = async () => {
   log("stopping");
   await stack.stop();
   await stopCluster(stack.cluster);
+  await simulator?.close();
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGINT", stop);
