@@ -1,0 +1,22 @@
+/** Reads the status document from the database: one call of `passerelle.status()`. */
+import type { Sql } from "../deps.ts";
+import type { StatusDocument } from "./status_document.ts";
+
+export interface ReadStatusOptions {
+  /** A migration whose last successful batch is older than this is stale (default 120 s). */
+  staleS?: number;
+  /** The instant to report on (tests); default now. */
+  at?: Date;
+}
+
+/** Default stale window, as on the card: the pulse turns red past 2 minutes. */
+export const DEFAULT_STALE_S = 120;
+
+/** Runs `passerelle.status(stale, at)` and returns its document. */
+export async function readStatus(sql: Sql, opts: ReadStatusOptions = {}): Promise<StatusDocument> {
+  const staleS = opts.staleS ?? DEFAULT_STALE_S;
+  const at = opts.at ? opts.at.toISOString() : null;
+  const [row] = await sql<{ doc: StatusDocument }[]>`
+    select passerelle.status(make_interval(secs => ${staleS}), ${at}::timestamptz) as doc`;
+  return row.doc;
+}

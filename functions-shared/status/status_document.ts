@@ -1,0 +1,113 @@
+/**
+ * The status document, as `passerelle.status()` builds it (migration
+ * `20261124120000_status.sql`). The SQL editor, the `migration-status`
+ * function, the status page and `deno task status` all show this one
+ * document, so they cannot disagree. Timestamps are ISO-8601 strings.
+ */
+
+/** Health of a function's cron job (`passerelle:<function>`), from pg_cron and pg_net. */
+export interface CronHealth {
+  /** A cron job `passerelle:<function>` exists (false where pg_cron is absent). */
+  scheduled: boolean;
+  /** cron.job.active (null when not scheduled). */
+  active: boolean | null;
+  schedule: string | null;
+  last_run_at: string | null;
+  /** pg_cron's status of the last run: starting, running, succeeded, failed... */
+  last_status: string | null;
+  /** Failed runs in the recent window. */
+  failed_runs: number;
+  failing: boolean;
+  /**
+   * Where the failure shows: `cron` (the run itself failed, e.g. a Vault secret
+   * is missing), `http` (the function refused the call: 401/403), `net`
+   * (pg_net recorded a failed answer: 404, timeout, connection refused).
+   */
+  source: "cron" | "http" | "net" | null;
+  message: string | null;
+  failing_since: string | null;
+}
+
+/** One error message of the last 24 h, deduplicated (digits masked), with how often it came. */
+export interface RecentError {
+  message: string;
+  count: number;
+  last_seen: string;
+}
+
+/** Fields every card shows, for migrations and import jobs alike. */
+export interface ProgressFigures {
+  /** `leads`, `files`, or `import:<uuid>`. */
+  key: string;
+  label: string;
+  /** What is counted: leads, files, rows. */
+  unit: string;
+  /** Null while the total is not known yet (a sync before it counted). */
+  total: number | null;
+  done: number;
+  failed: number;
+  remaining: number | null;
+  /** done / total, one decimal (null while the total is unknown or zero). */
+  percent: number | null;
+  /** Nothing remains of a known, non-empty total. */
+  complete: boolean;
+  /** Items per second over the recent successful batches (null without any). */
+  rate: number | null;
+  /** Seconds left at `rate` (0 when complete, null when unknown). */
+  eta_s: number | null;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  last_failure_message: string | null;
+  /** Work is going on now (a call runs, or one that moved items ended in the last 30 s). */
+  active: boolean;
+  /** The last successful batch is younger than the stale window (null for a closed import). */
+  alive: boolean | null;
+  recent_errors: RecentError[];
+}
+
+/** A migration driven by a function: `leads` (sync-odoo-leads) or `files` (archive-odoo-files). */
+export interface MigrationStatus extends ProgressFigures {
+  function_name: string;
+  /** Files claimed by a call in progress (0 for leads). */
+  in_progress: number;
+  /** Lead sync phase: `full` (first pass) or `incremental` (caught up). */
+  phase: string | null;
+  last_batch_at: string | null;
+  running_calls: number;
+  paused: boolean;
+  alive: boolean;
+  cron: CronHealth;
+}
+
+/** An import job (CSV/XLSX) that is open or closed in the last day. */
+export interface ImportStatus extends ProgressFigures {
+  id: string;
+  kind: "leads" | "activities";
+  file_name: string;
+  status: "queued" | "parsing" | "ready" | "committing" | "completed" | "failed" | "cancelled";
+  step: string | null;
+}
+
+/** pg_net's answers in the recent window, whoever they were for. */
+export interface NetHealth {
+  /** pg_net (or its stand-in) is installed in this database. */
+  available: boolean;
+  responses: number;
+  failures: number;
+  last_failure_at: string | null;
+  last_failure: string | null;
+}
+
+/** The whole document. */
+export interface StatusDocument {
+  generated_at: string;
+  /** A migration whose last successful batch is older than this is not alive. */
+  stale_s: number;
+  /** Window of the rate, the cron runs and the pg_net answers. */
+  window_s: number;
+  /** pg_cron is installed in this database (it is only in the one it serves). */
+  cron_available: boolean;
+  migrations: MigrationStatus[];
+  imports: ImportStatus[];
+  net: NetHealth;
+}
