@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The one command that runs every test on a fresh machine (`deno task test`):
-# installs Deno, PostgreSQL with pg_cron and pgTAP and the Supabase CLI where
+# installs Deno, PostgreSQL with pg_cron and pgTAP, the Supabase CLI and Chromium (for the status page) where
 # missing, starts a test cluster, migrates it with the CLI, then runs the Deno
 # tests and the pgTAP tests. Arguments are passed to `deno test` (a filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
+WITH_CHROMIUM=1 bash scripts/install.sh
 export DENO_NO_UPDATE_CHECK=1
 eval "$(deno run -A scripts/testing/prepare.ts)"
 trap 'deno run -A scripts/testing/prepare.ts stop >/dev/null 2>&1 || true' EXIT
