@@ -9,16 +9,37 @@ WITH_CHROMIUM=1 bash scripts/install.sh
 export DENO_NO_UPDATE_CHECK=1
 eval "$(deno run -A scripts/testing/prepare.ts)"
 trap 'deno run -A scripts/testing/prepare.ts stop >/dev/null 2>&1 || true' EXIT
+out=$(mktemp)
 
-status=0
-deno test -A --quiet "$@" || status=$?
+set +e
+deno test -A --quiet "$@" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE '\| [0-9]+ passed' | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+failed=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE '\| [0-9]+ failed' | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 
 if [ $# -eq 0 ]; then
   db="t_pgtap_$$"
   psql "$PASSERELLE_TEST_PG/postgres" -qX -c "create database $db template passerelle_template"
   psql "$PASSERELLE_TEST_PG/$db" -qX -v ON_ERROR_STOP=1 -f supabase/tests/_setup/helpers.sql >/dev/null
+  set +e
   find supabase/tests -name '*.test.sql' | sort |
-    xargs pg_prove -d "$db" -h 127.0.0.1 -p "${PASSERELLE_TEST_PG##*:}" -U postgres || status=$?
+    xargs pg_prove -d "$db" -h 127.0.0.1 -p "${PASSERELLE_TEST_PG##*:}" -U postgres 2>&1 | tee "$out"
+  pgtap_status=${PIPESTATUS[2]}
+  set -e
   psql "$PASSERELLE_TEST_PG/postgres" -qX -c "drop database $db with (force)"
+  tests=$(grep -oE 'Tests=[0-9]+' "$out" | grep -oE '[0-9]+' || echo 0)
+  if [ "$pgtap_status" = 0 ]; then
+    passed=$((passed + tests))
+  else
+    status=1
+    bad=$(grep -oE 'Failed [0-9]+/' "$out" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
+    [ "$bad" -gt 0 ] || bad=1
+    failed=$((failed + bad))
+    passed=$((passed + tests - bad))
+  fi
 fi
+rm -f "$out"
+# One closing line for both runners (Deno tests and pgTAP assertions).
+echo "total: $passed passed, $failed failed"
 exit $status
