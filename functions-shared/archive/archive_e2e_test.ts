@@ -9,6 +9,8 @@ import { generateDataset } from "../../scripts/odoo_simulator/dataset.ts";
 import { startFunctionStack } from "../../scripts/testing/function_stack.ts";
 import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { isValidStorageKey } from "../storage/safe_key.ts";
+import { supabaseStore } from "../storage/supabase_store.ts";
+import { sha1Hex } from "./archive_step.ts";
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 180_000): Promise<T> {
   const end = Date.now() + ms;
@@ -167,6 +169,55 @@ Deno.test("the functions server killed mid-batch: after restart the leased files
     const failedCodes = await db
       .sql`select distinct error_code from public.lead_files where status = 'failed'`;
     assert.deepEqual(failedCodes.map((r) => r.error_code), ["attachment_url"], "only the links fail");
+  } finally {
+    await stack.stop();
+    await db.drop();
+  }
+});
+
+Deno.test("through Supabase Storage's HTTP API (the stand-in): hostile names stored under their exact safe keys, big files by TUS", async () => {
+  const dataset = generateDataset({
+    leads: 100,
+    attachments: 120,
+    activities: 0,
+    seed: 31,
+    largeAttachments: { count: 1, bytes: 9_000_000 },
+  });
+  const db = await createTestDatabase("archive_standin");
+  const stack = await startFunctionStack({ dbUrl: db.url, dataset, storage: "standin" });
+  try {
+    await syncLeads(stack.call);
+    for (let i = 0; i < 10; i++) {
+      const r = await stack.call("archive-odoo-files");
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      if (!r.body.remainingFlag) break;
+    }
+    const files = await db.sql`select name, status, storage_path, checksum, error_code, file_size
+                                 from public.lead_files order by id`;
+    const done = files.filter((f) => f.status === "done");
+    assert.deepEqual(
+      [...new Set(files.filter((f) => f.status !== "done").map((f) => f.error_code))],
+      ["attachment_url"],
+      "only links fail",
+    );
+    const store = supabaseStore({
+      url: stack.storage!.url,
+      serviceRoleKey: stack.serviceRoleKey,
+      bucket: "estimation-files",
+    });
+    for (const f of done) {
+      const bytes = new Uint8Array(await new Response(await store.get(f.storage_path)).arrayBuffer());
+      if (f.checksum) assert.equal(sha1Hex(bytes), f.checksum, `${f.name} → ${f.storage_path}`);
+    }
+    const hostile = done.filter((f) => /[?#\\]|\.\.\/|[^\x20-\x7e]/.test(f.name));
+    assert.ok(hostile.length >= 4, "the hostile names of the dataset are there");
+    for (const f of hostile) assert.ok(isValidStorageKey(f.storage_path), f.storage_path);
+    assert.ok(done.some((f) => Number(f.file_size) >= 9_000_000), "the big file was stored");
+    const routes = Object.entries(stack.storage!.stats.byRoute);
+    const calls = (prefix: string) =>
+      routes.filter(([r]) => r.startsWith(prefix)).reduce((n, [, c]) => n + c, 0);
+    assert.ok(calls("PATCH /upload/resumable") >= 2, `it went up by TUS chunks: ${JSON.stringify(routes)}`);
+    assert.ok(calls("POST /object/copy") >= 1, `identical content was copied: ${JSON.stringify(routes)}`);
   } finally {
     await stack.stop();
     await db.drop();

@@ -7,12 +7,15 @@ import { connectDb, type Sql } from "../../functions-shared/db.ts";
 import type { OdooDataset } from "../odoo_simulator/dataset.ts";
 import { type OdooSimulator, startOdooSimulator } from "../odoo_simulator/server.ts";
 import { signJwt } from "../stack/keys.ts";
+import { startStorageStandin, type StorageStandin } from "../storage_standin/server.ts";
 import { type NetWorker, startNetWorker } from "../stack/net_worker.ts";
 import { functionEnv, type FunctionsProcess, startFunctionsProcess } from "../stack/stack.ts";
 
 export interface FunctionStack {
   url: string;
   odoo: OdooSimulator;
+  /** The Storage stand-in, when the functions store through Supabase Storage's HTTP API. */
+  storage?: StorageStandin;
   storageDir: string;
   serviceRoleKey: string;
   functions: FunctionsProcess;
@@ -40,6 +43,8 @@ export async function startFunctionStack(o: {
   dataset: OdooDataset;
   latencyMs?: number;
   env?: Record<string, string>;
+  /** "standin": Supabase Storage over HTTP (the stand-in server); default: a local directory. */
+  storage?: "local" | "standin";
 }): Promise<FunctionStack> {
   const odoo = await startOdooSimulator({ dataset: o.dataset, latencyMs: o.latencyMs ?? 0 });
   const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
@@ -52,8 +57,12 @@ export async function startFunctionStack(o: {
   const storageDir = await Deno.makeTempDir({ prefix: "passerelle-store-" });
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
+  const storage = o.storage === "standin"
+    ? await startStorageStandin({ jwtSecret, buckets: [{ name: "estimation-files" }] })
+    : undefined;
   const env = {
     ...functionEnv({ dbUrl: o.dbUrl, supabaseUrl: url, keys, storageDir }),
+    ...(storage ? { STORAGE_KIND: "supabase", SUPABASE_URL: storage.url } : {}),
     ODOO_URL: odoo.url,
     ODOO_DB: "crm_src",
     ODOO_LOGIN: "admin",
@@ -68,6 +77,7 @@ export async function startFunctionStack(o: {
   return {
     url,
     odoo,
+    storage,
     storageDir,
     serviceRoleKey: keys.serviceRoleKey,
     functions,
@@ -86,6 +96,7 @@ export async function startFunctionStack(o: {
       await net.stop();
       await sql.end();
       await odoo.close();
+      await storage?.close();
       await Deno.remove(storageDir, { recursive: true }).catch(() => {});
       await Deno.remove(logFile).catch(() => {});
     },
