@@ -32,6 +32,16 @@ begin
   end if;
 end $$;
 
+-- Which function each pg_net request called: pg_net keeps no URL with its
+-- responses, so this is how a 401 or a timeout in net._http_response is
+-- traced back to the function (and its cron job) it belongs to.
+create table passerelle.requests (
+  request_id bigint primary key,
+  function_name text not null,
+  queued_at timestamptz not null default now()
+);
+create index requests_queued_at_idx on passerelle.requests (queued_at);
+
 create function passerelle.read_secret(secret_name text)
 returns text
 language sql stable set search_path = '' as $$
@@ -53,6 +63,7 @@ declare
   base text := passerelle.read_secret('project_url');
   key text := passerelle.read_secret(secret_name);
   headers jsonb := '{"Content-Type": "application/json"}'::jsonb;
+  request_id bigint;
 begin
   if exists (select 1 from passerelle.controls c where c.function_name = invoke.function_name and c.paused) then
     return null;
@@ -73,12 +84,14 @@ begin
   -- pg_net gives up after timeout_milliseconds (5 s by default) and records a
   -- timeout though the function goes on; a call's budget is 50 s by default
   -- and Supabase answers 504 past 150 s, so 120 s keeps net._http_response truthful.
-  return net.http_post(
+  request_id := net.http_post(
     url := base || '/functions/v1/' || function_name,
     body := body,
     headers := headers,
     timeout_milliseconds := timeout_ms
   );
+  insert into passerelle.requests (request_id, function_name) values (request_id, invoke.function_name);
+  return request_id;
 end $$;
 
 -- Schedules (or reschedules) a function's cron job, `passerelle:<name>`.
@@ -192,6 +205,7 @@ begin
   delete from public.migration_logs where created_at < now() - keep;
   get diagnostics n = row_count;
   delete from passerelle.calls where started_at < now() - keep;
+  delete from passerelle.requests where queued_at < now() - keep;
   return n;
 end $$;
 

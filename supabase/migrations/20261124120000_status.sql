@@ -64,12 +64,13 @@ end $$;
 --   2. `http`: the function's latest call was refused (a migration_logs
 --      `auth_error` row: Passerelle's functions check the key themselves,
 --      verify_jwt is off, so a wrong key is a 401 they log under their name);
---   3. `net`: a failed pg_net answer names the function in its body; or the
---      cron job ran, nothing of the function reached the database since,
---      and pg_net recorded a failed answer (404, timeout, refused connection)
---      after that run. pg_net keeps no URL with its answers and the request
---      id is recorded nowhere (pg_net-vault-cron.md), so "queued by the run,
---      never arrived, a failure came back" is the evidence there is. pg_net
+--   3. `net`: a failed pg_net answer to a request `passerelle.invoke` queued
+--      for the function (it records each request id in passerelle.requests,
+--      since pg_net keeps no URL with its answers), or one that names the
+--      function in its body; failing that, the cron job ran, nothing of the
+--      function reached the database since, and pg_net recorded a failed
+--      answer (404, timeout, refused connection) after that run: "queued by
+--      the run, never arrived, a failure came back". pg_net
 --      commits a batch's answers together, once its slowest call ends, so a
 --      concurrent call that did arrive has registered itself by then.
 create function passerelle.cron_health(
@@ -81,7 +82,8 @@ create function passerelle.cron_health(
   last_log jsonb,
   paused boolean default false
 ) returns jsonb
-language sql immutable set search_path = '' as $$
+-- stable: it reads passerelle.requests, which names the function each pg_net request called.
+language sql stable set search_path = '' as $$
   with r as (
     select * from jsonb_to_recordset(coalesce(runs, '[]')) as r(
       status text, return_message text, start_time timestamptz, end_time timestamptz)
@@ -95,7 +97,9 @@ language sql immutable set search_path = '' as $$
   ),
   named as (
     select f.* from f
-     where position('/functions/v1/' || function_name in coalesce(f.content, '')) > 0
+     where exists (select 1 from passerelle.requests q
+                    where q.request_id = f.id and q.function_name = cron_health.function_name)
+        or position('/functions/v1/' || function_name in coalesce(f.content, '')) > 0
         or position('"' || function_name || '"' in coalesce(f.content, '')) > 0
      order by f.created desc limit 1
   ),
