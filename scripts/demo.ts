@@ -1,7 +1,7 @@
 /**
  * `deno task demo`: a small migration end to end on the local stack. Starts a
  * fresh stack (its own cluster, ports 54332/54331), an Odoo simulator with
- * 2,000 leads and 300 attachments (20 ms per call), schedules both functions'
+ * 5,000 leads and 1,500 attachments (20 ms per call), schedules both functions'
  * cron jobs with the key in Vault, fires them once at once, and follows the
  * migration until every lead is synced and every file archived, printing
  * progress (counts, rate, ETA) and a summary of `migration_logs`.
@@ -16,8 +16,8 @@ import { stackDir } from "./stack/stack_dir.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    leads: { type: "string", default: "2000" },
-    attachments: { type: "string", default: "300" },
+    leads: { type: "string", default: "5000" },
+    attachments: { type: "string", default: "1500" },
     latency: { type: "string", default: "20" },
     timeout: { type: "string", default: "300" },
   },
@@ -44,7 +44,8 @@ const stack = await startStack({
     ODOO_DB: "crm_src",
     ODOO_LOGIN: "admin",
     ODOO_PASSWORD: "admin",
-    BATCH_WALL_MS: "20000",
+    // Short batches, so that the demo shows calls chaining one after another.
+    BATCH_WALL_MS: "2000",
   },
   log,
 });
@@ -93,6 +94,9 @@ try {
       break;
     }
   }
+  const summary = await sql`select migration, progress, percent, failed, remaining, alive, cron, last_error
+                               from passerelle.status_summary()`;
+  console.table(summary.map((r) => ({ ...r })));
   const logs = await sql`
     select function_name, status, count(*)::int as calls, sum(migrated)::int as migrated, sum(failed)::int as failed,
            round(max(cpu_ms))::int as max_cpu_ms, max(peak_memory_mb) as max_peak_mb
