@@ -62,12 +62,14 @@ export function serveBatch(d: ServeBatchDeps): (req: Request) => Promise<Respons
       peakRssMb: meter.peakRssMb(),
     });
     let body: Record<string, unknown> = {};
+    let badBody = false;
     try {
       const text = await req.text();
-      body = text ? JSON.parse(text) : {};
-      if (!body || typeof body !== "object" || Array.isArray(body)) body = {};
+      const parsed = text.trim() ? JSON.parse(text) : {};
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) body = parsed;
+      else badBody = true;
     } catch {
-      body = {};
+      badBody = true;
     }
     const trigger = typeof body.trigger === "string" ? body.trigger.slice(0, 20) : "http";
     /** The log row of a call that did no work: refused, or crashed. */
@@ -93,6 +95,12 @@ export function serveBatch(d: ServeBatchDeps): (req: Request) => Promise<Respons
       const message = clean(err.message);
       await writeBatchLog(d.sql, failureRow("auth_error", err.code, message)).catch(() => {});
       return json({ code: err.code, message }, err.code === "forbidden" ? 403 : 401);
+    }
+
+    if (badBody) {
+      const message = "The request body must be a JSON object (or empty)";
+      await writeBatchLog(d.sql, failureRow("error", "bad_request", message)).catch(() => {});
+      return json({ code: "bad_request", message }, 400);
     }
 
     const [control] = await d.sql<{ paused: boolean }[]>`

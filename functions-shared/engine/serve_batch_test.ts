@@ -165,3 +165,33 @@ Deno.test("serveBatch() chains through pg_net while work remains, up to the numb
     await db.drop();
   }
 });
+
+Deno.test("serveBatch() answers 400 to a body that is not a JSON object, and logs it", async () => {
+  const db = await createTestDatabase("serve_badbody");
+  try {
+    const handler = serveBatch({ name: "probe", config, sql: db.sql, step: step(false) });
+    const bad = await handler(
+      new Request("http://localhost/functions/v1/probe", {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}` },
+        body: "{not json",
+      }),
+    );
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), {
+      code: "bad_request",
+      message: "The request body must be a JSON object (or empty)",
+    });
+    const empty = await handler(
+      new Request("http://localhost/functions/v1/probe", {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}` },
+      }),
+    );
+    assert.equal(empty.status, 200, "an empty body is a plain call");
+    const logs = await db.sql`select status, errors from public.migration_logs order by id`;
+    assert.deepEqual(logs.map((l) => l.status), ["error", "success"]);
+  } finally {
+    await db.drop();
+  }
+});
