@@ -1,25 +1,10 @@
 /**
- * What the sync needs from Odoo: the read side of the client in
- * `functions-shared/odoo/client.ts`, as a port so that the sync's tests and
- * benchmarks can count calls.
+ * What the sync and the archive read from Odoo: the read side of the client
+ * (`functions-shared/odoo/client.ts`), so that tests and benchmarks may pass
+ * any object that reads, and count its calls.
  */
-export type Domain = unknown[];
+import type { OdooClient, OdooDomain } from "../odoo/client.ts";
 
-export interface ReadOptions {
-  fields: string[];
-  limit?: number;
-  offset?: number;
-  order?: string;
-  context?: Record<string, unknown>;
-}
+export type Domain = OdooDomain;
 
-export interface OdooReader {
-  searchRead<T = Record<string, unknown>>(model: string, domain: Domain, opts: ReadOptions): Promise<T[]>;
-  searchCount(model: string, domain: Domain, opts?: { context?: Record<string, unknown> }): Promise<number>;
-  read<T = Record<string, unknown>>(
-    model: string,
-    ids: number[],
-    fields: string[],
-    opts?: { context?: Record<string, unknown> },
-  ): Promise<T[]>;
-}
+export type OdooReader = Pick<OdooClient, "searchRead" | "searchCount" | "read">;
