@@ -141,10 +141,12 @@ Deno.test("the functions server killed mid-batch: after restart the leased files
   try {
     await syncLeads(stack.call);
     const inFlight = stack.call("archive-odoo-files").catch((e) => e);
-    await until("some files to be stored", async () => {
-      const [{ n }] = await db.sql`select count(*)::int as n from public.lead_files where status = 'done'`;
-      return n > 20 ? n : undefined;
-    });
+    await until("some files stored and a batch in flight", async () => {
+      const [s] = await db.sql`select count(*) filter (where status = 'done')::int as done,
+                                      count(*) filter (where status = 'claimed')::int as claimed
+                                 from public.lead_files`;
+      return s.done > 20 && s.claimed > 0 ? s : undefined;
+    }, 60_000);
     await stack.functions.kill();
     assert.ok((await inFlight) instanceof Error, "the call died with the server");
     const [held] = await db
