@@ -295,11 +295,13 @@ export function localStore(options: LocalStoreOptions): ObjectStore {
       }
     },
 
-    async get(key) {
+    async get(key, opts) {
       assertValidKey("download", key);
       try {
         await mustExist("download", key);
-        return (await Deno.open(dataPath(key), { read: true })).readable;
+        const file = await Deno.open(dataPath(key), { read: true });
+        if (opts?.offset) await file.seek(opts.offset, Deno.SeekMode.Start);
+        return file.readable;
       } catch (e) {
         if (isNotFound(e)) {
           throw new PasserelleError(

@@ -22,6 +22,12 @@ export interface PutOptions {
   upsert?: boolean;
 }
 
+/** How an object is read. */
+export interface GetOptions {
+  /** First byte to give (0-based); default 0. */
+  offset?: number;
+}
+
 /** What is known of a stored object. */
 export interface ObjectInfo {
   size: number;
@@ -58,8 +64,11 @@ export interface ObjectStore {
   /** Size and content type of an object, or null when there is none. */
   stat(key: string): Promise<ObjectInfo | null>;
 
-  /** The object's bytes as a stream (`storage_not_found` when missing). */
-  get(key: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The object's bytes as a stream (`storage_not_found` when missing). With `offset`, from that byte on
+   * (an import resumes a CSV at its checkpoint's byte offset); an offset at or past the end gives no bytes.
+   */
+  get(key: string, opts?: GetOptions): Promise<ReadableStream<Uint8Array>>;
 
   /** Deletes objects; keys that do not exist are ignored, as Storage does. */
   remove(keys: string[]): Promise<void>;

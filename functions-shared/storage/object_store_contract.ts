@@ -125,6 +125,20 @@ export function objectStoreContract(name: string, make: () => Promise<ContractSu
     assert.equal(await store.exists(key), true);
   });
 
+  test("get() with an offset gives the bytes from there on (an import resumes a CSV so)", async ({ store }) => {
+    const key = "imports/1/abc/leads.csv";
+    await store.put(key, bytes("Prénom;Nom\r\nÉmilie;Lefèvre\r\n"), { contentType: "text/csv" });
+    assert.equal(await text(await store.get(key, { offset: 13 })), "Émilie;Lefèvre\r\n");
+    assert.equal(await text(await store.get(key, { offset: 0 })), "Prénom;Nom\r\nÉmilie;Lefèvre\r\n");
+    assert.equal(await text(await store.get(key, { offset: 31 })), "", "at the end: no bytes");
+    assert.equal(await text(await store.get(key, { offset: 1000 })), "", "past the end: no bytes");
+    await rejectsWith(store.get("imports/1/abc/none.csv", { offset: 5 }), "storage_not_found");
+    const big = "imports/1/abc/big.bin";
+    await store.put(big, patternStream(3 * MiB), { contentType: "application/octet-stream" });
+    const tail = await digest(await store.get(big, { offset: MiB + 7 }));
+    assert.equal(tail.size, 2 * MiB - 7);
+  });
+
   test("put() without upsert refuses an existing key and keeps its content", async ({ store }) => {
     const key = "odoo-archive/7/2-devis.pdf";
     await store.put(key, bytes("first"), PDF);

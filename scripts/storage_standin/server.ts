@@ -441,6 +441,41 @@ export async function startStorageStandin(options: StandinOptions): Promise<Stor
         : `attachment; filename=${name}; filename*=UTF-8''${name}`;
     }
     if (req.method === "HEAD") return new Response(null, { status: 200, headers });
+    // Storage passes Range to S3: `bytes=N-` or `bytes=N-M` answers 206 with Content-Range; a start
+    // past the end answers 416 (an import resumes a CSV at a byte offset this way).
+    const range = req.headers.get("range")?.match(/^bytes=(\d+)-(\d*)$/);
+    if (range) {
+      const start = Number(range[1]);
+      const end = range[2] === "" ? o.size - 1 : Math.min(Number(range[2]), o.size - 1);
+      if (start >= o.size || end < start) {
+        return Response.json(
+          { statusCode: "416", error: "InvalidRange", message: "The requested range is not satisfiable" },
+          { status: 416, headers: { "content-range": `bytes */${o.size}` } },
+        );
+      }
+      const file = await Deno.open(o.blob, { read: true });
+      await file.seek(start, Deno.SeekMode.Start);
+      let left = end - start + 1;
+      const body = file.readable.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, c) {
+            if (left <= 0) return;
+            const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+            left -= part.length;
+            c.enqueue(part);
+          },
+        }),
+      );
+      return new Response(body, {
+        status: 206,
+        headers: {
+          ...headers,
+          "content-length": String(end - start + 1),
+          "content-range": `bytes ${start}-${end}/${o.size}`,
+          "accept-ranges": "bytes",
+        },
+      });
+    }
     const file = await Deno.open(o.blob, { read: true });
     return new Response(file.readable, { status: 200, headers });
   }

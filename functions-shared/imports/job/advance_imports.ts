@@ -1,0 +1,105 @@
+/**
+ * One budgeted call's work on imports of one kind: claim a job with work to
+ * do (`passerelle.claim_import_job`: FOR UPDATE SKIP LOCKED and a lease),
+ * advance it (sniff, parse, commit) until the budget is spent, let go of it,
+ * and take another while budget remains. The `serveBatch` step of both
+ * import functions, fired by cron, by the chain, and in-process right after
+ * a start.
+ */
+import type { Sql } from "../../deps.ts";
+import type { Budget } from "../../engine/budget.ts";
+import type { Step } from "../../engine/serve_batch.ts";
+import type { ObjectStore } from "../../storage/object_store.ts";
+import { commitStep } from "./commit_step.ts";
+import { type EmailDeps, notifyJobEnd } from "./import_email.ts";
+import type { Checkpoint, ImportJob, JobKind } from "./import_job.ts";
+import { cancelJob, releaseJob } from "./job_outcome.ts";
+import { parseStep } from "./parse_step.ts";
+
+/** What advancing imports needs. */
+export interface AdvanceDeps {
+  sql: Sql;
+  store: ObjectStore;
+  kind: JobKind;
+  /** Lease of a claimed job, in seconds; default 120 (past a call's longest life). */
+  leaseS?: number;
+  flushRows?: number;
+  commitRows?: number;
+  /** The time claims compare leases with (tests move it past a dead call's lease). */
+  clock?: () => Date;
+  email?: Omit<EmailDeps, "sql">;
+  /** Test hooks that simulate a crash (see `parseStep`, `commitStep`). */
+  afterFlush?: (c: Checkpoint) => void | Promise<void>;
+  afterRange?: (nextRow: number) => void | Promise<void>;
+  /** Called at checkpoints so that peak memory is seen. */
+  sampleMemory?: () => void;
+}
+
+/** What a call did. */
+export interface AdvanceOutcome {
+  rows: number;
+  jobs: string[];
+}
+
+/** Advances jobs of `d.kind` (or only `jobId`) until `budget` is spent or none is left. */
+export async function advanceImports(
+  d: AdvanceDeps,
+  budget: Budget,
+  jobId?: string,
+): Promise<AdvanceOutcome> {
+  let rows = 0;
+  const jobs: string[] = [];
+  // The first job is always taken: a call always moves on by at least one flush or one commit range.
+  for (let first = true; first || budget.allows({ wallMs: 2_000, cpuMs: 150 }); first = false) {
+    const at = d.clock?.() ?? null;
+    const [job] = await d.sql<ImportJob[]>`
+      select * from passerelle.claim_import_job(${d.kind}, ${`${d.leaseS ?? 120} seconds`}::interval,
+                                                ${jobId ?? null}::uuid, ${at}::timestamptz)`;
+    if (!job) break;
+    jobs.push(job.id);
+    if (job.cancel_requested) {
+      await cancelJob(d.sql, job);
+    } else if (job.status === "queued" || job.status === "parsing") {
+      const r = await parseStep(
+        { ...d, afterFlush: (c) => (d.sampleMemory?.(), d.afterFlush?.(c)) },
+        job,
+        budget,
+      );
+      rows += r.rows;
+    } else if (job.status === "committing") {
+      const r = await commitStep(
+        { ...d, afterRange: (n) => (d.sampleMemory?.(), d.afterRange?.(n)) },
+        job,
+        budget,
+      );
+      rows += r.rows;
+    }
+    await releaseJob(d.sql, job.id);
+    await notifyJobEnd({ sql: d.sql, ...d.email }, job.id);
+  }
+  return { rows, jobs };
+}
+
+/** Jobs of `kind` with work left. */
+export async function activeJobs(sql: Sql, kind: JobKind): Promise<number> {
+  const [{ n }] = await sql<{ n: number }[]>`
+    select count(*)::int as n from public.import_jobs
+     where kind = ${kind} and status in ('queued', 'parsing', 'committing')`;
+  return n;
+}
+
+/** The `serveBatch` step: advance imports within the call's budget; more while jobs remain. */
+export function importStep(d: Omit<AdvanceDeps, "sql" | "sampleMemory">): Step {
+  return async (ctx) => {
+    const out = await advanceImports({ ...d, sql: ctx.sql, sampleMemory: ctx.sampleMemory }, ctx.budget);
+    const remaining = await activeJobs(ctx.sql, d.kind);
+    return {
+      migrated: out.rows,
+      failed: 0,
+      remaining,
+      more: remaining > 0,
+      errors: [],
+      details: { jobs: out.jobs },
+    };
+  };
+}

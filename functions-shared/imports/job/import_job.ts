@@ -1,0 +1,159 @@
+/**
+ * An import job as the import functions read it from `import_jobs`, and the
+ * options a user starts it with. One module for both kinds of import:
+ * `leads` and `activities` differ only in their row validator, their commit
+ * function and who may start them.
+ */
+import { PasserelleError } from "../../errors.ts";
+import type { CsvDelimiter, CsvEncoding } from "../csv_reader.ts";
+import type { ExplicitMapping, ImportKind } from "../columns.ts";
+import type { Locale } from "../messages.ts";
+
+/** What a job imports. */
+export type JobKind = "leads" | "activities";
+
+/** The statuses of `import_jobs.status` (README, "import_jobs states"). */
+export type JobStatus = "queued" | "parsing" | "ready" | "committing" | "completed" | "failed" | "cancelled";
+
+/** The parser's kind for a job's kind. */
+export const parserKind = (kind: JobKind): ImportKind => kind === "leads" ? "lead" : "activity";
+
+/** Where the parse (then the commit) goes on from. */
+export interface Checkpoint {
+  /** Byte offset of the next CSV record (0 for XLSX). */
+  offset: number;
+  /** Row number of the next record (1-based, as a spreadsheet shows it). */
+  row: number;
+  /** Everything before `offset` was ASCII (see `readCsvRows`'s `asciiSoFar`). */
+  ascii?: boolean;
+  /** The encoding read with so far (a UTF-8 guess may have switched to Windows-1252). */
+  encoding?: CsvEncoding;
+  /** First row number the commit has not done yet. */
+  commitRow?: number;
+}
+
+/** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */
+export interface ParseState {
+  format: "csv" | "xlsx";
+  delimiter: CsvDelimiter;
+  headers: string[];
+  /** First data row. */
+  dataRow: number;
+  /** Last row number read, once the parse is done. */
+  lastRow?: number;
+}
+
+/** How rows are assigned to users. */
+export interface Assignment {
+  mode: "none" | "single" | "round_robin" | "by_column";
+  userId?: string;
+  userIds?: string[];
+  /** For `by_column`: the header holding a user's email (default: the salesperson/assignee column). */
+  column?: string;
+}
+
+/** The options of a start request, checked. */
+export interface JobOptions {
+  mapping?: ExplicitMapping;
+  duplicateStrategy: "skip" | "update" | "create";
+  matchOn: ("email" | "phone" | "external_id")[];
+  assignment: Assignment;
+  locale: Locale;
+  autoCommit: boolean;
+  force: boolean;
+}
+
+/** The columns of `import_jobs` the import reads. */
+export interface ImportJob {
+  id: string;
+  owner: string;
+  company_id: number;
+  kind: JobKind;
+  file_path: string;
+  file_name: string;
+  file_sha256: string;
+  file_size: number;
+  file_format: "csv" | "xlsx" | null;
+  options: JobOptions;
+  duplicate_strategy: JobOptions["duplicateStrategy"];
+  status: JobStatus;
+  step: string | null;
+  checkpoint: Checkpoint;
+  payload: { parse?: ParseState; email?: string; notify?: string; undo?: unknown } | null;
+  total_rows: number | null;
+  processed_rows: number;
+  valid_rows: number;
+  invalid_rows: number;
+  duplicate_rows: number;
+  committed_rows: number;
+  cancel_requested: boolean;
+  auto_commit: boolean;
+  error_report_path: string | null;
+}
+
+const bad = (message: string) => new PasserelleError("bad_request", message);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Checks a start request's `options` (all optional): throws `bad_request`
+ * naming the first wrong one. Defaults: skip duplicates, match on email,
+ * phone and external id, no assignment, French, commit when parsed.
+ */
+export function parseJobOptions(raw: unknown): JobOptions {
+  const o = (raw && typeof raw === "object" && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const strategy = o.duplicateStrategy ?? "skip";
+  if (strategy !== "skip" && strategy !== "update" && strategy !== "create") {
+    throw bad(`options.duplicateStrategy must be "skip", "update" or "create"`);
+  }
+  const matchOn = o.matchOn ?? ["email", "phone", "external_id"];
+  if (
+    !Array.isArray(matchOn) || matchOn.length === 0 ||
+    !matchOn.every((m) => m === "email" || m === "phone" || m === "external_id")
+  ) {
+    throw bad(`options.matchOn must list some of "email", "phone", "external_id"`);
+  }
+  const a = (o.assignment ?? { mode: "none" }) as Record<string, unknown>;
+  const mode = a.mode ?? "none";
+  if (mode !== "none" && mode !== "single" && mode !== "round_robin" && mode !== "by_column") {
+    throw bad(`options.assignment.mode must be "none", "single", "round_robin" or "by_column"`);
+  }
+  const assignment: Assignment = { mode };
+  if (mode === "single") {
+    if (typeof a.userId !== "string" || !UUID.test(a.userId)) {
+      throw bad("options.assignment.userId must be a user id");
+    }
+    assignment.userId = a.userId;
+  }
+  if (mode === "round_robin") {
+    if (
+      !Array.isArray(a.userIds) || a.userIds.length === 0 ||
+      !a.userIds.every((u) => typeof u === "string" && UUID.test(u))
+    ) {
+      throw bad("options.assignment.userIds must list user ids");
+    }
+    assignment.userIds = a.userIds as string[];
+  }
+  if (mode === "by_column" && a.column !== undefined) {
+    if (typeof a.column !== "string") throw bad("options.assignment.column must be a header");
+    assignment.column = a.column;
+  }
+  const mapping = o.mapping;
+  if (
+    mapping !== undefined &&
+    (typeof mapping !== "object" || mapping === null || Array.isArray(mapping) ||
+      !Object.values(mapping).every((v) => v === null || typeof v === "string"))
+  ) {
+    throw bad("options.mapping must map headers to fields (or null)");
+  }
+  const locale = o.locale ?? "fr";
+  if (locale !== "fr" && locale !== "en") throw bad(`options.locale must be "fr" or "en"`);
+  return {
+    ...(mapping ? { mapping: mapping as ExplicitMapping } : {}),
+    duplicateStrategy: strategy,
+    matchOn: matchOn as JobOptions["matchOn"],
+    assignment,
+    locale,
+    autoCommit: o.autoCommit === undefined ? true : o.autoCommit === true,
+    force: o.force === true,
+  };
+}

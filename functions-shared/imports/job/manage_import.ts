@@ -1,0 +1,189 @@
+/**
+ * What a user does with a job once started: read its status, cancel it,
+ * retry it from its checkpoint, commit it after review, undo it, delete it.
+ * A user acts on their own jobs only (admins on all); another's job answers
+ * `not_found`, as if it did not exist, so ids cannot be probed.
+ */
+import type { Sql } from "../../deps.ts";
+import { PasserelleError } from "../../errors.ts";
+import type { ObjectStore } from "../../storage/object_store.ts";
+import type { ImportJob, JobKind } from "./import_job.ts";
+import { cancelText } from "./job_outcome.ts";
+
+/** Who acts. */
+export type Actor = { kind: "service" } | { kind: "user"; userId: string };
+
+/** What managing needs. */
+export interface ManageDeps {
+  sql: Sql;
+  store: ObjectStore;
+  kind: JobKind;
+  /** Lifetime of the error report's signed URL; default 1 hour. */
+  reportUrlS?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The job, if `who` may see it; otherwise `not_found`. */
+export async function visibleJob(d: ManageDeps, who: Actor, jobId: unknown): Promise<ImportJob> {
+  const missing = () => new PasserelleError("not_found", `No import job ${String(jobId).slice(0, 40)}`);
+  if (typeof jobId !== "string" || !UUID.test(jobId)) throw missing();
+  const [job] = await d.sql<ImportJob[]>`
+    select * from public.import_jobs j where j.id = ${jobId} and j.kind = ${d.kind}
+       and (${who.kind === "service"} or j.owner = ${who.kind === "user" ? who.userId : null}::uuid
+            or public.has_role(${who.kind === "user" ? who.userId : null}::uuid, 'admin'))`;
+  if (!job) throw missing();
+  return job;
+}
+
+/** The job as its status answer shows it, with a signed URL of its error report. */
+export async function jobStatus(d: ManageDeps, who: Actor, jobId: unknown): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId) as ImportJob & Record<string, unknown>;
+  const reportUrl = job.error_report_path
+    ? await d.store.signedUrl(job.error_report_path, d.reportUrlS ?? 3600, {
+      download: "rapport-erreurs.csv",
+    })
+    : null;
+  return {
+    jobId: job.id,
+    kind: job.kind,
+    fileName: job.file_name,
+    status: job.status,
+    step: job.step,
+    progress: Number(job.progress),
+    rowsPerS: job.rows_per_s === null ? null : Number(job.rows_per_s),
+    etaS: job.eta_s === null ? null : Number(job.eta_s),
+    counts: {
+      total: job.total_rows,
+      processed: job.processed_rows,
+      valid: job.valid_rows,
+      invalid: job.invalid_rows,
+      duplicate: job.duplicate_rows,
+      committed: job.committed_rows,
+      inserted: job.inserted_rows,
+      updated: job.updated_rows,
+      skipped: job.skipped_rows,
+    },
+    checkpoint: job.checkpoint,
+    errorMessage: job.error_message,
+    errorDetails: job.error_details,
+    errorReportUrl: reportUrl,
+    cancelRequested: job.cancel_requested,
+    undoneAt: job.undone_at,
+    email: job.payload?.email ?? null,
+    undo: job.payload?.undo ?? null,
+  };
+}
+
+/**
+ * Asks a job to stop. A job no call is advancing stops now; one being
+ * advanced stops at its next checkpoint (the call sees `cancel_requested`).
+ * Rows already committed are kept, and the job's message says how many.
+ */
+export async function cancelImport(
+  d: ManageDeps,
+  who: Actor,
+  jobId: unknown,
+): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId);
+  if (!["queued", "parsing", "ready", "committing"].includes(job.status)) {
+    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}: nothing to cancel`);
+  }
+  const [j] = await d.sql<{ status: string; committed_rows: number }[]>`
+    update public.import_jobs set cancel_requested = true,
+           status = case when status = 'ready' or leased_until is null or leased_until < now()
+                         then 'cancelled' else status end,
+           finished_at = case when status = 'ready' or leased_until is null or leased_until < now()
+                              then now() else finished_at end,
+           error_message = case when status = 'ready' or leased_until is null or leased_until < now()
+                                then ${cancelText(job.committed_rows, job.options.locale ?? "fr")}
+                                else error_message end,
+           updated_at = now()
+     where id = ${job.id} returning status, committed_rows`;
+  return { jobId: job.id, status: j.status, cancelRequested: true, committedRows: j.committed_rows };
+}
+
+/** Takes a failed or cancelled job up again from its checkpoint. */
+export async function retryImport(
+  d: ManageDeps,
+  who: Actor,
+  jobId: unknown,
+): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId);
+  if (job.status !== "failed" && job.status !== "cancelled") {
+    throw new PasserelleError(
+      "conflict",
+      `Job ${job.id} is ${job.status}: only failed or cancelled jobs are retried`,
+    );
+  }
+  const [j] = await d.sql<{ status: string }[]>`
+    update public.import_jobs set
+           status = case step when 'commit' then 'committing' when 'parse' then 'parsing'
+                              when 'review' then 'ready' else 'queued' end,
+           cancel_requested = false, error_message = null, error_details = null, attempts = 0,
+           leased_until = null, finished_at = null, updated_at = now(),
+           payload = coalesce(payload, '{}'::jsonb) - 'email'
+     where id = ${job.id} returning status`;
+  return { jobId: job.id, status: j.status };
+}
+
+/** Commits a job parsed without `autoCommit`, after the user reviewed it. */
+export async function commitImport(
+  d: ManageDeps,
+  who: Actor,
+  jobId: unknown,
+): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId);
+  if (job.status !== "ready") {
+    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}, not ready`);
+  }
+  await d.sql`update public.import_jobs set status = 'committing', step = 'commit', updated_at = now()
+               where id = ${job.id} and status = 'ready'`;
+  return { jobId: job.id, status: "committing" };
+}
+
+/**
+ * Undoes a completed import (`passerelle.undo_import`): leads it created
+ * removed, leads it updated restored, activities it created removed; leads
+ * edited since are kept and listed in `refused` (lead id and file row).
+ */
+export async function undoImport(
+  d: ManageDeps,
+  who: Actor,
+  jobId: unknown,
+): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
+  if (job.status !== "completed") {
+    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}, not completed`);
+  }
+  if (job.undone_at) throw new PasserelleError("conflict", `Job ${job.id} was already undone`);
+  const [{ r }] = await d.sql<
+    { r: Record<string, unknown> }[]
+  >`select passerelle.undo_import(${job.id}) as r`;
+  return { jobId: job.id, ...r };
+}
+
+/**
+ * Deletes a job that no call is advancing: its rows (by cascade) and its
+ * stored files (the upload unless another job uses the same file, and the
+ * error report). What it committed stays: that is `undo`.
+ */
+export async function deleteImport(
+  d: ManageDeps,
+  who: Actor,
+  jobId: unknown,
+): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId);
+  if (job.status === "parsing" || job.status === "committing" || job.status === "queued") {
+    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}: cancel it first`);
+  }
+  const [{ shared }] = await d.sql<{ shared: boolean }[]>`
+    select exists (select 1 from public.import_jobs where file_path = ${job.file_path} and id <> ${job.id}) as shared`;
+  await d.sql`delete from public.import_jobs where id = ${job.id}`;
+  const keys = [
+    ...(shared ? [] : [job.file_path]),
+    ...(job.error_report_path ? [job.error_report_path] : []),
+  ];
+  await d.store.remove(keys);
+  return { jobId: job.id, deleted: true, removedFiles: keys };
+}

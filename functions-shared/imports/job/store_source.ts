@@ -1,0 +1,47 @@
+/**
+ * Random access to a stored file, for the XLSX reader (a zip is read from its
+ * end, then entry by entry): each read is a ranged download (`get` with an
+ * offset), cut to the length wanted. Reads ahead by `window` bytes and keeps
+ * the last window, since the zip reader asks for many small pieces in a row.
+ */
+import type { ObjectStore } from "../../storage/object_store.ts";
+import type { RandomAccessSource } from "../xlsx_reader.ts";
+
+/** A `RandomAccessSource` over `key` in `store` (`size` from `stat`). */
+export function storeSource(
+  store: ObjectStore,
+  key: string,
+  size: number,
+  window = 1 << 20,
+): RandomAccessSource {
+  let cached: { at: number; bytes: Uint8Array } | null = null;
+  async function fetchRange(offset: number, length: number): Promise<Uint8Array> {
+    const want = Math.min(size - offset, Math.max(length, window));
+    const out = new Uint8Array(Math.max(0, want));
+    const reader = (await store.get(key, { offset })).getReader();
+    let n = 0;
+    try {
+      while (n < out.length) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const take = Math.min(value.length, out.length - n);
+        out.set(value.subarray(0, take), n);
+        n += take;
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+    return out.subarray(0, n);
+  }
+  return {
+    size,
+    async read(offset, length) {
+      if (offset >= size || length <= 0) return new Uint8Array(0);
+      const end = Math.min(size, offset + length);
+      if (!cached || offset < cached.at || end > cached.at + cached.bytes.length) {
+        cached = { at: offset, bytes: await fetchRange(offset, end - offset) };
+      }
+      return cached.bytes.subarray(offset - cached.at, end - cached.at);
+    },
+  };
+}

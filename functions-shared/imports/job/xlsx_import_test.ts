@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { buildXlsx } from "../testdata/xlsx_writer.ts";
+import { importKit } from "./job_test_kit.ts";
+import { startImport } from "./start_import.ts";
+
+Deno.test("an XLSX file imports over several calls, resuming by row number, read by ranges from Storage", async () => {
+  const kit = await importKit("imp_xlsx");
+  try {
+    const rows = Array.from({ length: 3_000 }, (_, i) => [
+      `Prénom${i}`,
+      `Nom${i}`,
+      i === 1_500 ? "pas-un-email" : `p${i}@exemple.fr`,
+      { date: 45_000 + (i % 300) },
+      1000 + i,
+    ]);
+    const bytes = buildXlsx({
+      rows: [["Prénom", "Nom", "Courriel", "Date de création", "Montant"], ...rows],
+    });
+    const path = await kit.put("leads.xlsx", bytes);
+    const { jobId } = await startImport(
+      { sql: kit.db.sql, store: kit.store, kind: "leads", functionName: "import-leads", chain: false },
+      { kind: "user", userId: kit.admin },
+      { companyId: kit.company, path },
+    );
+    // One flush per call (a budget that allows nothing more), so the parse resumes from the checkpoint's row.
+    const calls = await kit.drain("leads", { flushRows: 500 }, 100, 1);
+    assert.ok(calls >= 4, `${calls} calls`); // 3 parse calls of a 1,000-row batch each, then the commit
+    const [job] = await kit.db.sql`select * from public.import_jobs where id = ${jobId}`;
+    assert.equal(job.status, "completed", job.error_message);
+    assert.equal(job.file_format, "xlsx");
+    assert.deepEqual([job.total_rows, job.valid_rows, job.invalid_rows, job.committed_rows], [
+      3000,
+      2999,
+      1,
+      2999,
+    ]);
+    const [bad] = await kit.db
+      .sql`select row_number from public.import_rows where job_id = ${jobId} and status = 'invalid'`;
+    assert.equal(bad.row_number, 1_502, "Excel's row number (header on row 1)");
+    const [lead] = await kit.db.sql`
+      select expected_revenue::float as amount, source_created_at from public.leads where email = 'p7@exemple.fr'`;
+    assert.equal(lead.amount, 1007);
+    assert.ok(lead.source_created_at instanceof Date);
+  } finally {
+    await kit.close();
+  }
+});

@@ -1,0 +1,146 @@
+/**
+ * Imports: a 1,000,000-row lead CSV (205 MB, with invalid and duplicate rows)
+ * imported end to end through the real `import-leads` handler, call after
+ * call, each call within the production budget (1.5 s of CPU), as cron and
+ * the chain would fire them. Beside it, in the same run, `psql \copy` of
+ * the same file into a bare table: the floor any import of this file has.
+ * Reports rows/s for parse + validate and for commit, the costliest call's
+ * CPU time and peak memory, and the ratio to `\copy`. Targets (issue): the
+ * million in under 60 s, at most 5 times `\copy`, peak memory under 200 MB.
+ */
+import { generateLeadCsv, LEAD_CSV_HEADERS } from "../../functions-shared/imports/testdata/lead_csv.ts";
+import { importHandler } from "../../functions-shared/imports/job/import_handler.ts";
+import { localStore } from "../../functions-shared/storage/local_store.ts";
+import { createTestDatabase } from "../testing/test_database.ts";
+import { type Bench, type CallCost, reportCallCosts } from "./report.ts";
+
+const KEY = "bench-service-role-key";
+
+/** Seconds `psql \copy` takes to load `file` into a bare table of as many text columns. */
+async function copyBaseline(url: string, file: string): Promise<number> {
+  const cols = LEAD_CSV_HEADERS.map((_, i) => `c${i} text`).join(", ");
+  const script = `create table bench_copy (${cols});\n` +
+    `\\copy bench_copy from '${file}' with (format csv, delimiter ';', header true, encoding 'UTF8')\n`;
+  const t0 = performance.now();
+  const out = await new Deno.Command("psql", {
+    args: [
+      url,
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-q",
+      "-c",
+      `create table bench_copy (${cols})`,
+      "-c",
+      `\\copy bench_copy from '${file}' with (format csv, delimiter ';', header true, encoding 'UTF8')`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const s = (performance.now() - t0) / 1000;
+  if (!out.success) throw new Error(`psql \\copy failed: ${new TextDecoder().decode(out.stderr)}\n${script}`);
+  return s;
+}
+
+/** The 1M-row import, beside `\copy`. */
+export const benchImports: Bench = async (report, { quick }) => {
+  const rows = quick ? 20_000 : 1_000_000;
+  const db = await createTestDatabase("bench_imports");
+  const dir = await Deno.makeTempDir({ prefix: "imports-bench-" });
+  const store = localStore({ dir, bucket: "estimation-files" });
+  let lastFlush = 0;
+  try {
+    const [{ id: company }] = await db.sql<{ id: number }[]>`
+      insert into public.companies (name) values ('Bench') returning id`;
+    const [{ id: owner }] = await db.sql<{ id: string }[]>`
+      insert into auth.users (email) values ('bench@exemple.fr') returning id`;
+    const key = `imports/${company}/leads-1m.csv`;
+    const file = `${dir}/estimation-files/${key}`;
+    await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
+    const out = await Deno.create(file);
+    await generateLeadCsv({ rows, seed: 1, delimiter: ";" }).pipeTo(out.writable);
+    const size = (await Deno.stat(file)).size;
+
+    const copyS = await copyBaseline(db.url, file);
+    await db.sql`drop table bench_copy`;
+
+    const handler = importHandler({
+      name: "import-leads",
+      kind: "leads",
+      config: { serviceRoleKey: KEY, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
+      sql: db.sql,
+      store,
+      // Marks where parsing ends, also when one call parses and commits (the quick run).
+      advance: { afterFlush: () => void (lastFlush = performance.now()) },
+    });
+    const post = async (body: unknown) =>
+      await handler(
+        new Request("http://localhost/functions/v1/import-leads", {
+          method: "POST",
+          headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        }),
+      );
+    const t0 = performance.now();
+    const started = await post({ action: "start", companyId: company, ownerId: owner, file: { path: key } });
+    if (started.status !== 202) throw new Error(`start answered ${started.status}: ${await started.text()}`);
+    const startS = (performance.now() - t0) / 1000;
+    const { jobId } = await started.json();
+
+    const calls: CallCost[] = [];
+    let status = "queued";
+    while (["queued", "parsing", "committing", "ready"].includes(status)) {
+      const res = await post({ trigger: "chain" });
+      const answer = await res.json();
+      if (res.status !== 200) throw new Error(`call failed: ${JSON.stringify(answer)}`);
+      calls.push({ cpuMs: answer.cpuMs, peakMemoryMb: answer.peakMemoryMb });
+      const [job] = await db.sql<
+        { status: string }[]
+      >`select status from public.import_jobs where id = ${jobId}`;
+      status = job.status;
+      if (calls.length > 5_000) throw new Error("the import does not end");
+    }
+    const totalS = (performance.now() - t0) / 1000;
+    const [job] = await db.sql`select * from public.import_jobs where id = ${jobId}`;
+    if (job.status !== "completed") throw new Error(`job ${job.status}: ${job.error_message}`);
+    if (job.total_rows !== rows) throw new Error(`counted ${job.total_rows} rows of ${rows}`);
+    const [{ n }] = await db.sql`select count(*)::int as n from public.leads where import_job_id = ${jobId}`;
+    if (n !== job.inserted_rows) throw new Error(`${n} leads for ${job.inserted_rows} inserted`);
+    const parseS = (lastFlush - t0) / 1000;
+    const commitS = totalS - parseS;
+
+    const b = `imports (${rows.toLocaleString("en")} rows, ${Math.round(size / 1e6)} MB)`;
+    report({ bench: b, figure: "start answered (hash + job row)", value: startS * 1000, unit: "ms" });
+    report({
+      bench: b,
+      figure: "parse + validate + store rows",
+      value: job.total_rows / parseS,
+      unit: "rows/s",
+    });
+    report({
+      bench: b,
+      figure: "dedup + error report + commit (leads, history)",
+      value: job.committed_rows / commitS,
+      unit: "rows/s",
+    });
+    report({
+      bench: b,
+      figure: `end to end (valid ${job.valid_rows}, invalid ${job.invalid_rows}, dup ${job.duplicate_rows})`,
+      value: totalS,
+      unit: "s",
+      baseline: copyS,
+      ratio: totalS / copyS,
+      target: rows >= 1_000_000 ? "< 60 s, <= 5x \\copy" : "<= 5x \\copy",
+    });
+    reportCallCosts(report, b, calls);
+    report({
+      bench: b,
+      figure: "peak memory target (issue)",
+      value: Math.max(...calls.map((c) => c.peakMemoryMb)),
+      unit: "MB",
+      target: "< 200",
+    });
+  } finally {
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+};
