@@ -328,30 +328,42 @@ export type Database = {
         Row: {
           "data": NonNullable<Json>;
           "dedup_key": string | null;
+          "email": string | null;
           "errors": Json | null;
+          "external_id": string | null;
           "job_id": string;
+          "phone": string | null;
           "row_number": number;
           "status": string;
           "target_id": number | null;
+          "updated_at": string | null;
         };
         ComputedFields: never;
         Insert: {
           "data": NonNullable<Json>;
           "dedup_key"?: string | null;
+          "email"?: string | null;
           "errors"?: Json | null;
+          "external_id"?: string | null;
           "job_id": string;
+          "phone"?: string | null;
           "row_number": number;
           "status"?: string;
           "target_id"?: number | null;
+          "updated_at"?: string | null;
         };
         Update: {
           "data"?: NonNullable<Json>;
           "dedup_key"?: string | null;
+          "email"?: string | null;
           "errors"?: Json | null;
+          "external_id"?: string | null;
           "job_id"?: string;
+          "phone"?: string | null;
           "row_number"?: number;
           "status"?: string;
           "target_id"?: number | null;
+          "updated_at"?: string | null;
         };
         Relationships: [
           {
