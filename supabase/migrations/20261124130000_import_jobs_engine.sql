@@ -51,7 +51,8 @@ end $$;
 -- Duplicates of existing leads carry that lead's id in `target_id`.
 create function passerelle.import_mark_duplicates(p_job uuid, match_on text[])
 returns integer
-language plpgsql volatile set search_path = '' set enable_nestloop = off as $$
+-- (no JIT: compiling the statements takes longer than it saves)
+language plpgsql volatile set search_path = '' set enable_nestloop = off set jit = off as $$
 declare
   j public.import_jobs;
   n integer;
@@ -112,63 +113,84 @@ $$;
 -- Commits the rows of a leads job numbered from_row to to_row (inclusive),
 -- set-based: new leads inserted, duplicates skipped, updated or created as
 -- the job's strategy says, a `lead_history` row for every lead written, and
--- the rows' outcome, the job's counts and its checkpoint in the same
--- transaction. Under `create`, a duplicate row is inserted without its
--- external id when it duplicates an earlier row of the file or an existing
--- lead holding that id (external ids are unique per company).
+-- the job's counts and its checkpoint in the same transaction. Under
+-- `create`, a duplicate row is inserted without its external id when it
+-- duplicates an earlier row of the file or an existing lead holding that id
+-- (external ids are unique per company).
+--
+-- `import_rows` is not rewritten: a row's outcome follows from its status
+-- and the job's strategy (valid: inserted; duplicate: inserted under
+-- `create`, the update of `target_id` under `update`, else skipped), and the
+-- lead an inserted row became is found by rank (see `undo_import`). Lead ids
+-- are drawn from the identity's sequence before the insert, so that nothing
+-- maps returned rows back to row numbers; drawn after the sort by row number
+-- (volatile output expressions are evaluated after ORDER BY), they follow
+-- the rows' order, which `undo_import` relies on.
+--
+-- No JIT (compiling the statement cost more than running it on a range) and
+-- no call per row of `import_time` / `import_assignee` (a SQL function with
+-- its own search_path is not inlined): their logic is written out here.
 create function passerelle.import_commit_leads(p_job uuid, from_row integer, to_row integer)
 returns jsonb
-language plpgsql volatile set search_path = '' set enable_nestloop = off as $$
+language plpgsql volatile set search_path = '' set enable_nestloop = off set jit = off as $$
 declare
   j public.import_jobs;
+  seq regclass := pg_get_serial_sequence('public.leads', 'id')::regclass;
+  assign_mode text;
+  assign_one uuid;
+  robin uuid[];
   ins integer := 0;
   upd integer := 0;
-  skp integer := 0;
+  dup integer := 0;
 begin
   select * into j from public.import_jobs where id = p_job for update;
+  assign_mode := j.options -> 'assignment' ->> 'mode';
+  if assign_mode = 'single' then assign_one := (j.options -> 'assignment' ->> 'userId')::uuid; end if;
+  if assign_mode = 'round_robin' then
+    robin := coalesce(array(select jsonb_array_elements_text(j.options -> 'assignment' -> 'userIds')::uuid),
+                      '{}');
+  end if;
 
-  -- Rows that become new leads.
-  create temporary table if not exists pg_temp.import_new (row_number integer, lead jsonb, dedup_key text)
-    on commit drop;
-  truncate pg_temp.import_new;
-  insert into pg_temp.import_new
-  select r.row_number, r.data, r.dedup_key from public.import_rows r
-   where r.job_id = p_job and r.row_number between from_row and to_row
-     and (r.status = 'valid' or (r.status = 'duplicate' and j.duplicate_strategy = 'create'));
-  analyze pg_temp.import_new;
-
-  with new_leads as (
-    insert into public.leads (company_id, external_id, title, contact_name, company_name, email, phone,
+  with src as (
+    select nextval(seq) as id, r.row_number, r.data as lead, r.dedup_key from public.import_rows r
+     where r.job_id = p_job and r.row_number between from_row and to_row
+       and (r.status = 'valid' or (r.status = 'duplicate' and j.duplicate_strategy = 'create'))
+     order by r.row_number),
+  new_leads as (
+    insert into public.leads (id, company_id, external_id, title, contact_name, company_name, email, phone,
                               expected_revenue, probability, stage, salesperson, description, source,
                               source_created_at, assigned_to, import_job_id)
-    select j.company_id,
-           case when n.dedup_key = 'file' or (n.dedup_key = 'existing' and
-                  exists (select 1 from public.leads l where l.company_id = j.company_id
-                           and l.external_id = n.lead ->> 'externalId'))
-                then null else n.lead ->> 'externalId' end,
+    overriding system value
+    select n.id, j.company_id,
+           -- (a CASE on the key: `dedup_key = 'existing' and exists (…)` would run the lookup
+           -- for every row without a key, null = 'existing' being null, not false)
+           case n.dedup_key
+             when 'file' then null
+             when 'existing' then
+               case when exists (select 1 from public.leads l where l.company_id = j.company_id
+                                  and l.external_id = n.lead ->> 'externalId')
+                    then null else n.lead ->> 'externalId' end
+             else n.lead ->> 'externalId' end,
            n.lead ->> 'title', n.lead ->> 'contactName', n.lead ->> 'company', n.lead ->> 'email',
            coalesce(n.lead ->> 'phone', n.lead ->> 'mobile'),
            (n.lead ->> 'expectedRevenue')::numeric, (n.lead ->> 'probability')::numeric,
            n.lead ->> 'stage', n.lead ->> 'salesperson', n.lead ->> 'description',
            coalesce(n.lead ->> 'source', 'import'),
-           passerelle.import_time(n.lead ->> 'createdAt'),
-           passerelle.import_assignee(j.options, n.row_number, n.lead ->> 'salesperson'),
+           case when n.lead ->> 'createdAt' is null then null
+                when length(n.lead ->> 'createdAt') = 10
+                then ((n.lead ->> 'createdAt') || 'T00:00:00Z')::timestamptz
+                else (n.lead ->> 'createdAt')::timestamptz end,
+           case assign_mode
+             when 'single' then assign_one
+             when 'round_robin' then robin[n.row_number % greatest(cardinality(robin), 1) + 1]
+             when 'by_column' then (select u.id from auth.users u
+                                     where lower(u.email) = lower(n.lead ->> 'salesperson') limit 1)
+           end,
            p_job
-      from pg_temp.import_new n
-     order by n.row_number
-    returning id, external_id, email, phone, title, to_jsonb(leads.*) as after),
-  numbered as (
-    -- inserted leads come back in insert order, the order of row numbers
-    select l.*, row_number() over (order by l.id) as k from new_leads l),
-  rows_numbered as (
-    select n.row_number, row_number() over (order by n.row_number) as k from pg_temp.import_new n),
-  history as (
-    insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
-    select l.id, 'insert', 'import', p_job, null, l.after from numbered l
-    returning lead_id)
-  update public.import_rows r set status = 'committed', target_id = l.id, updated_at = now()
-    from numbered l join rows_numbered rn using (k)
-   where r.job_id = p_job and r.row_number = rn.row_number;
+      from src n
+    returning id, to_jsonb(leads.*) as after)
+  insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
+  select l.id, 'insert', 'import', p_job, null, l.after from new_leads l;
   get diagnostics ins = row_count;
 
   -- Duplicates of existing leads under `update`: the lead takes the file's
@@ -200,30 +222,28 @@ begin
         import_job_id = p_job,
         updated_at = now()
       from befores b where l.id = b.target_id
-      returning l.id, b.row_number, b.before, to_jsonb(l.*) as after),
-    history as (
-      insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
-      select c.id, 'update', 'import', p_job, c.before, c.after from changed c
-      returning lead_id)
-    update public.import_rows r set status = 'committed', updated_at = now()
-      from changed c where r.job_id = p_job and r.row_number = c.row_number;
+      returning l.id, b.row_number, b.before, to_jsonb(l.*) as after)
+    insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
+    select c.id, 'update', 'import', p_job, c.before, c.after from changed c order by c.row_number;
     get diagnostics upd = row_count;
   end if;
 
-  update public.import_rows r set status = 'skipped', updated_at = now()
-   where r.job_id = p_job and r.row_number between from_row and to_row and r.status = 'duplicate';
-  get diagnostics skp = row_count;
+  -- Every other duplicate of the range is skipped.
+  if j.duplicate_strategy <> 'create' then
+    select count(*) into dup from public.import_rows r
+     where r.job_id = p_job and r.row_number between from_row and to_row and r.status = 'duplicate';
+  end if;
 
   update public.import_jobs set
     committed_rows = committed_rows + ins + upd,
     inserted_rows = inserted_rows + ins,
     updated_rows = updated_rows + upd,
-    skipped_rows = skipped_rows + skp,
+    skipped_rows = skipped_rows + dup - upd,
     checkpoint = checkpoint || jsonb_build_object('commitRow', to_row + 1),
     attempts = 0,
     updated_at = now()
    where id = p_job;
-  return jsonb_build_object('inserted', ins, 'updated', upd, 'skipped', skp);
+  return jsonb_build_object('inserted', ins, 'updated', upd, 'skipped', dup - upd);
 end $$;
 
 -- A file's date or date-time as a timestamptz (dates at midnight UTC).
@@ -322,14 +342,31 @@ begin
          (l.id is null
           or (to_jsonb(l.*) - 'updated_at') is distinct from (h.after - 'updated_at')
           or exists (select 1 from public.lead_history h2 where h2.lead_id = h.lead_id and h2.id > h.id)),
-         (select r.row_number from public.import_rows r where r.job_id = p_job and r.target_id = h.lead_id
-           order by r.row_number limit 1)
+         null
     from public.lead_history h
     left join public.leads l on l.id = h.lead_id
    where h.import_job_id = p_job and h.action in ('insert', 'update')
      -- the job's last entry per lead (one, unless a row updated a lead twice)
      and not exists (select 1 from public.lead_history h3 where h3.lead_id = h.lead_id
                        and h3.import_job_id = p_job and h3.action in ('insert', 'update') and h3.id > h.id);
+
+  -- The rows of the leads kept, named to the user. The commit draws the ids
+  -- of the leads it inserts in row order, so the k-th of them is the k-th
+  -- row the job inserted; an updated lead is its duplicate row's `target_id`.
+  if exists (select 1 from pg_temp.undo_plan p where p.edited) then
+    update pg_temp.undo_plan p set row_number = x.row_number
+      from (select h.lead_id, row_number() over (order by h.lead_id) as k from public.lead_history h
+             where h.import_job_id = p_job and h.action = 'insert') hi
+      join (select r.row_number, row_number() over (order by r.row_number) as k from public.import_rows r
+             where r.job_id = p_job
+               and (r.status = 'valid' or (r.status = 'duplicate' and j.duplicate_strategy = 'create'))) x
+        on x.k = hi.k
+     where p.edited and p.action = 'insert' and p.lead_id = hi.lead_id;
+    update pg_temp.undo_plan p set row_number =
+           (select min(r.row_number) from public.import_rows r
+             where r.job_id = p_job and r.status = 'duplicate' and r.target_id = p.lead_id)
+     where p.edited and p.action = 'update';
+  end if;
 
   select coalesce(jsonb_agg(jsonb_build_object('leadId', p.lead_id, 'row', p.row_number) order by p.row_number),
                   '[]'::jsonb)

@@ -3,8 +3,10 @@
  * `activities` by the set-based SQL functions of the migration
  * (`passerelle.import_commit_leads` / `import_commit_activities`), one range
  * of `commitRows` row numbers per statement (default 20,000). Each statement
- * writes the range's leads, their history, the rows' outcome, the counts and
- * the checkpoint in one transaction; a cancel is honoured between ranges.
+ * writes the range's leads, their history, the counts and the checkpoint in
+ * one transaction (a leads job's `import_rows` are left as parsed: their
+ * outcome follows from status and strategy); a cancel is honoured between
+ * ranges.
  */
 import type { Sql } from "../../deps.ts";
 import type { Budget } from "../../engine/budget.ts";

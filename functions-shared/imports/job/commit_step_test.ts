@@ -192,3 +192,33 @@ Deno.test("activities are linked to their lead by external id or email; unknown 
     await kit.close();
   }
 });
+
+Deno.test("undo names the row of every lead edited since, across ranges and duplicates created", async () => {
+  const kit = await importKit("imp_undo_rows");
+  try {
+    await seed(kit);
+    // Under `create`, every row becomes a lead, the duplicates among them (rows 2, 3 and 5).
+    const job = await importLeads(kit, "rows.csv", [...FILE, "N4;Eve;Cinq;cinq@exemple.fr;;Cinq SA;"], {
+      duplicateStrategy: "create",
+    });
+    assert.deepEqual([job.inserted_rows, job.updated_rows, job.skipped_rows], [5, 0, 0]);
+    const leads = await kit.db.sql<{ id: string; title: string }[]>`
+      select id, title from public.leads where import_job_id = ${job.id} order by id`;
+    // Edited since: the leads of rows 3 (a duplicate of an existing lead) and 5 (of an earlier row).
+    const edit = [leads[1], leads[3]];
+    await kit.db.sql`update public.leads set stage = 'Perdu' where id in ${
+      kit.db.sql(edit.map((l) => l.id))
+    }`;
+    const r = await undoImport({ sql: kit.db.sql, store: kit.store, kind: "leads" }, {
+      kind: "user",
+      userId: kit.admin,
+    }, job.id);
+    assert.equal(r.deleted, 3);
+    assert.deepEqual(r.refused, [{ leadId: Number(edit[0].id), row: 3 }, {
+      leadId: Number(edit[1].id),
+      row: 5,
+    }]);
+  } finally {
+    await kit.close();
+  }
+});

@@ -57,6 +57,8 @@ export interface StoredRow {
   x: string | null;
 }
 
+const utf8 = new TextEncoder();
+
 /** A value in COPY's text format: backslash, tab and line breaks escaped; null as `\N`. */
 function copyField(v: string | null): string {
   if (v === null) return "\\N";
@@ -190,7 +192,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       await new Promise<void>((resolve, reject) => {
         w.on("error", reject);
         w.on("finish", resolve);
-        w.end(text);
+        w.end(utf8.encode(text)); // bytes: Buffer.from() of a long string costs 3 times more
       });
       const [j] = await tx<{ cancel_requested: boolean }[]>`
         update public.import_jobs set
