@@ -25,7 +25,7 @@ import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
 import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./import_job.ts";
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
-import { storeSource } from "./store_source.ts";
+import { readBytes, storeSource } from "./store_source.ts";
 
 /** What the parse step needs. */
 export interface ParseDeps {
@@ -79,22 +79,8 @@ export function copyText(jobId: string, rows: StoredRow[]): string {
 }
 
 /** Reads the first `SNIFF_BYTES` of a stored file. */
-async function head(store: ObjectStore, key: string): Promise<Uint8Array> {
-  const out = new Uint8Array(SNIFF_BYTES);
-  let n = 0;
-  const reader = (await store.get(key)).getReader();
-  try {
-    while (n < out.length) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const take = Math.min(value.length, out.length - n);
-      out.set(value.subarray(0, take), n);
-      n += take;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return out.subarray(0, n);
+function head(store: ObjectStore, key: string): Promise<Uint8Array> {
+  return readBytes(store, key, 0, SNIFF_BYTES);
 }
 
 /** The explicit mapping of a job: the user's, plus the `by_column` assignment column. */

@@ -15,23 +15,8 @@ export function storeSource(
   window = 1 << 20,
 ): RandomAccessSource {
   let cached: { at: number; bytes: Uint8Array } | null = null;
-  async function fetchRange(offset: number, length: number): Promise<Uint8Array> {
-    const want = Math.min(size - offset, Math.max(length, window));
-    const out = new Uint8Array(Math.max(0, want));
-    const reader = (await store.get(key, { offset })).getReader();
-    let n = 0;
-    try {
-      while (n < out.length) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const take = Math.min(value.length, out.length - n);
-        out.set(value.subarray(0, take), n);
-        n += take;
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
-    return out.subarray(0, n);
+  function fetchRange(offset: number, length: number): Promise<Uint8Array> {
+    return readBytes(store, key, offset, Math.min(size - offset, Math.max(length, window)));
   }
   return {
     size,
@@ -44,4 +29,28 @@ export function storeSource(
       return cached.bytes.subarray(offset - cached.at, end - cached.at);
     },
   };
+}
+
+/** Up to `length` bytes of a stored object from `offset` (fewer at its end), reading no further. */
+export async function readBytes(
+  store: ObjectStore,
+  key: string,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  const out = new Uint8Array(Math.max(0, length));
+  const reader = (await store.get(key, { offset })).getReader();
+  let n = 0;
+  try {
+    while (n < out.length) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.length, out.length - n);
+      out.set(value.subarray(0, take), n);
+      n += take;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return out.subarray(0, n);
 }
