@@ -74,19 +74,34 @@ async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-/** Starts `scripts/stack/functions_server.ts` as a child process. */
+/**
+ * Starts `scripts/stack/functions_server.ts` as a child process. Its output
+ * goes to the terminal ("inherit"), nowhere ("null"), or is appended to a file
+ * (tests read it to check that no secret is printed).
+ */
 export async function startFunctionsProcess(
   port: number,
   env: Record<string, string>,
-  output: "inherit" | "null" = "null",
+  output: "inherit" | "null" | { logFile: string } = "null",
 ): Promise<FunctionsProcess> {
+  const server = `${projectRoot}/scripts/stack/functions_server.ts`;
   let child: Deno.ChildProcess;
   const spawn = async () => {
-    child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${projectRoot}/scripts/stack/functions_server.ts`, "--port", String(port)],
+    const toFile = typeof output === "object";
+    child = new Deno.Command(toFile ? "bash" : Deno.execPath(), {
+      args: toFile
+        ? [
+          "-c",
+          `exec "$0" run -A "$1" --port "$2" >>"$3" 2>&1`,
+          Deno.execPath(),
+          server,
+          String(port),
+          output.logFile,
+        ]
+        : ["run", "-A", server, "--port", String(port)],
       env: { ...env, DENO_NO_UPDATE_CHECK: "1" },
-      stdout: output,
-      stderr: output,
+      stdout: toFile ? "null" : output,
+      stderr: toFile ? "null" : output,
       stdin: "null",
     }).spawn();
     await waitForHttp(`http://127.0.0.1:${port}/functions/v1/`);
@@ -97,9 +112,7 @@ export async function startFunctionsProcess(
       child.kill("SIGKILL");
       await child.status;
     },
-    async restart() {
-      await spawn();
-    },
+    restart: spawn,
     async stop() {
       try {
         child.kill("SIGTERM");

@@ -70,7 +70,7 @@ export async function startFunctionStack(o: {
     ...o.env,
   };
   const logFile = await Deno.makeTempFile({ prefix: "passerelle-functions-", suffix: ".log" });
-  const functions = await startFunctionsProcessLogged(port, env, logFile);
+  const functions = await startFunctionsProcess(port, env, { logFile });
   const sql: Sql = connectDb(o.dbUrl, { max: 2 });
   await sql`select passerelle.store_secrets(${url}, ${keys.serviceRoleKey})`;
   const net = startNetWorker(connectDb(o.dbUrl, { max: 2 }));
@@ -102,54 +102,3 @@ export async function startFunctionStack(o: {
     },
   };
 }
-
-/** The functions server with its output appended to `logFile`, to check that no secret is printed. */
-async function startFunctionsProcessLogged(port: number, env: Record<string, string>, logFile: string) {
-  // The child inherits this descriptor for stdout and stderr.
-  const shell = `exec "$0" run -A "$1" --port "$2" >>"$3" 2>&1`;
-  let child: Deno.ChildProcess;
-  const spawn = async () => {
-    child = new Deno.Command("bash", {
-      args: [
-        "-c",
-        shell,
-        Deno.execPath(),
-        new URL("../stack/functions_server.ts", import.meta.url).pathname,
-        String(port),
-        logFile,
-      ],
-      env: { ...env, DENO_NO_UPDATE_CHECK: "1" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/functions/v1/`);
-        await r.body?.cancel();
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    throw new Error(`functions server did not start:\n${Deno.readTextFileSync(logFile)}`);
-  };
-  await spawn();
-  const fp: FunctionsProcess = {
-    async kill() {
-      child.kill("SIGKILL");
-      await child.status;
-    },
-    restart: spawn,
-    async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-    },
-  };
-  return fp;
-}
-
-export { startFunctionsProcess };
