@@ -1,12 +1,19 @@
 /**
  * The commit step: the valid rows of a parsed job written to `leads` or
- * `activities` by the set-based SQL functions of the migration
+ * `activities` by the set-based SQL functions of the migrations
  * (`passerelle.import_commit_leads` / `import_commit_activities`), one range
  * of `commitRows` row numbers per statement (default 20,000). Each statement
- * writes the range's leads, their history, the counts and the checkpoint in
- * one transaction (a leads job's `import_rows` are left as parsed: their
- * outcome follows from status and strategy); a cancel is honoured between
- * ranges.
+ * writes its range's leads, their history and the counts in one transaction
+ * (a leads job's `import_rows` are left as parsed: their outcome follows
+ * from status and strategy); a cancel is honoured between ranges.
+ *
+ * A leads job commits `parallel` ranges at once (default 2), each statement
+ * on its own connection, so that PostgreSQL works on as many cores while the
+ * function waits. Its ranges are cut on one grid, fixed by the first commit
+ * call (`checkpoint.commitSize`), and every committed range is recorded with
+ * it (`passerelle.import_commits`): a later call does the ranges not
+ * recorded, and a range is never committed twice. Activities (whose rows
+ * can turn invalid at commit) go one range after the other.
  */
 import type { Sql } from "../../deps.ts";
 import type { Budget } from "../../engine/budget.ts";
@@ -19,8 +26,10 @@ import { writeErrorReport } from "./parse_step.ts";
 export interface CommitDeps {
   sql: Sql;
   store: ObjectStore;
-  /** Row numbers per statement; default 20,000. */
+  /** Row numbers per statement; default 20,000 (a job keeps the size of its first commit call). */
   commitRows?: number;
+  /** Ranges of a leads job committed at once; default 2. */
+  parallel?: number;
   /** Test hook: runs after each range committed (throw to simulate a crash there). */
   afterRange?: (nextRow: number) => void | Promise<void>;
   now?: () => number;
@@ -33,36 +42,78 @@ export interface CommitOutcome {
   finished: boolean;
 }
 
+type RangeResult = { inserted: number; updated: number; skipped: number };
+
 /** Advances the commit of `job` within `budget`; completes it after its last range. */
 export async function commitStep(d: CommitDeps, job: ImportJob, budget: Budget): Promise<CommitOutcome> {
   const parse = job.payload!.parse!;
   const first = parse.dataRow;
   const last = parse.lastRow ?? 0;
-  const size = d.commitRows ?? 20_000;
+  const leads = job.kind === "leads";
   const now = d.now ?? (() => performance.now());
   const t0 = now();
-  let from = job.checkpoint.commitRow ?? first;
+  const size = job.checkpoint.commitSize ?? d.commitRows ?? 20_000;
+  if (job.checkpoint.commitSize === undefined) {
+    await d.sql`update public.import_jobs set checkpoint = checkpoint || ${d.sql.json({ commitSize: size })}
+                 where id = ${job.id}`;
+  }
+  const start = job.checkpoint.commitRow ?? first;
+  const done = new Set<number>();
+  if (leads) {
+    const recorded = await d.sql<{ from_row: number }[]>`
+      select from_row from passerelle.import_commits where job_id = ${job.id} and from_row >= ${start}`;
+    for (const r of recorded) done.add(r.from_row);
+  }
+  const todo: [number, number][] = [];
+  for (let from = start; from <= last; from += size) {
+    if (!done.has(from)) todo.push([from, Math.min(last, from + size - 1)]);
+  }
+  let doneRows = start - first + [...done].reduce((n, from) => n + Math.min(size, last - from + 1), 0);
+  const fn = leads ? "import_commit_leads" : "import_commit_activities";
   let rows = 0;
-  const fn = job.kind === "leads" ? "import_commit_leads" : "import_commit_activities";
-  while (from <= last) {
-    const to = Math.min(last, from + size - 1);
-    const [{ r }] = await d.sql<{ r: { inserted: number; updated: number; skipped: number } }[]>`
+  let cancel = false;
+
+  /** Commits one range, then says how far the job is and whether it was cancelled meanwhile. */
+  const commit = async ([from, to]: [number, number]) => {
+    const [{ r }] = await d.sql<{ r: RangeResult }[]>`
       select passerelle.${d.sql(fn)}(${job.id}, ${from}, ${to}) as r`;
     rows += r.inserted + r.updated + r.skipped;
-    from = to + 1;
-    const rate = (to - (job.checkpoint.commitRow ?? first) + 1) / Math.max(0.001, (now() - t0) / 1000);
+    doneRows += to - from + 1;
+    const total = Math.max(1, last - first + 1);
+    const rate = rows / Math.max(0.001, (now() - t0) / 1000);
     const [j] = await d.sql<{ cancel_requested: boolean }[]>`
       update public.import_jobs set
-             progress = ${Math.min(99.99, 50 + (50 * (to - first + 1)) / Math.max(1, last - first + 1))},
-             rows_per_s = ${Math.round(rate)}, eta_s = ${Math.round((last - to) / Math.max(1, rate))}
+             progress = ${Math.min(99.99, 50 + (50 * doneRows) / total)},
+             rows_per_s = ${Math.round(rate)}, eta_s = ${Math.round((total - doneRows) / Math.max(1, rate))}
        where id = ${job.id} returning cancel_requested`;
-    await d.afterRange?.(from);
-    if (j?.cancel_requested) {
-      await cancelJob(d.sql, job);
-      return { rows, finished: true };
+    await d.afterRange?.(to + 1);
+    if (j?.cancel_requested) cancel = true;
+  };
+
+  // Up to `parallel` ranges in flight. The first range of a call always
+  // starts; no other once the job is cancelled, a range failed, or the
+  // budget is short.
+  let started = 0;
+  let failed = false;
+  const more = () =>
+    todo.length > 0 && !cancel && !failed && (started++ === 0 || budget.allows({ wallMs: 5_000, cpuMs: 50 }));
+  const lane = async () => {
+    try {
+      while (more()) await commit(todo.shift()!);
+    } catch (e) {
+      failed = true;
+      throw e;
     }
-    if (from <= last && !budget.allows({ wallMs: 5_000, cpuMs: 50 })) return { rows, finished: false };
+  };
+  const width = leads ? Math.max(1, d.parallel ?? 2) : 1;
+  const settled = await Promise.allSettled(Array.from({ length: width }, lane));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failure) throw failure.reason;
+  if (cancel) {
+    await cancelJob(d.sql, job);
+    return { rows, finished: true };
   }
+  if (todo.length) return { rows, finished: false };
   const [unlinked] = await d.sql<{ n: number }[]>`
     select count(*)::int as n from public.import_rows
      where job_id = ${job.id} and status = 'invalid' and errors -> 0 -> 'params' ->> 'reason' = 'not_found'`;

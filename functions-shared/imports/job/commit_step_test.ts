@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { importKit, type Kit } from "./job_test_kit.ts";
 import { startImport } from "./start_import.ts";
-import { undoImport } from "./manage_import.ts";
+import { startBudget } from "../../engine/budget.ts";
+import { processCpuMs } from "../../engine/usage.ts";
+import { commitStep } from "./commit_step.ts";
+import type { ImportJob } from "./import_job.ts";
+import { commitImport, undoImport } from "./manage_import.ts";
 
 const csv = (lines: string[]) => new TextEncoder().encode(lines.join("\r\n") + "\r\n");
 const HEADER = "Identifiant externe;Prénom;Nom;Courriel;Téléphone;Société;Commercial";
@@ -202,10 +206,10 @@ Deno.test("undo names the row of every lead edited since, across ranges and dupl
       duplicateStrategy: "create",
     });
     assert.deepEqual([job.inserted_rows, job.updated_rows, job.skipped_rows], [5, 0, 0]);
-    const leads = await kit.db.sql<{ id: string; title: string }[]>`
-      select id, title from public.leads where import_job_id = ${job.id} order by id`;
     // Edited since: the leads of rows 3 (a duplicate of an existing lead) and 5 (of an earlier row).
-    const edit = [leads[1], leads[3]];
+    const edit = await kit.db.sql<{ id: string }[]>`
+      select id from public.leads where import_job_id = ${job.id} and import_row in (3, 5) order by import_row`;
+    assert.equal(edit.length, 2);
     await kit.db.sql`update public.leads set stage = 'Perdu' where id in ${
       kit.db.sql(edit.map((l) => l.id))
     }`;
@@ -218,6 +222,48 @@ Deno.test("undo names the row of every lead edited since, across ranges and dupl
       leadId: Number(edit[1].id),
       row: 5,
     }]);
+  } finally {
+    await kit.close();
+  }
+});
+
+Deno.test("two calls committing one job at once (a call presumed dead and its successor) write each lead once", async () => {
+  const kit = await importKit("imp_commit_twice");
+  try {
+    const lines = Array.from(
+      { length: 41 },
+      (_, i) => `X${i};Prénom${i};Nom${i};p${i}@exemple.fr;;Société ${i};`,
+    );
+    const path = await kit.put("twice.csv", csv([HEADER, ...lines]));
+    const { jobId } = await startImport(
+      { sql: kit.db.sql, store: kit.store, kind: "leads", functionName: "import-leads", chain: false },
+      { kind: "user", userId: kit.admin },
+      { companyId: kit.company, path, options: { autoCommit: false } },
+    );
+    await kit.drain("leads");
+    await commitImport({ sql: kit.db.sql, store: kit.store, kind: "leads" }, {
+      kind: "user",
+      userId: kit.admin,
+    }, jobId);
+    const [job] = await kit.db.sql<ImportJob[]>`select * from public.import_jobs where id = ${jobId}`;
+    // Both see the same job and cut the same ranges, each with its own connections.
+    const other = kit.db.connect(3);
+    const budget = () =>
+      startBudget({ wallMs: 50_000, cpuMs: 60_000 }, { now: () => performance.now(), cpu: processCpuMs });
+    await Promise.all([
+      commitStep({ sql: kit.db.sql, store: kit.store, commitRows: 4, parallel: 3 }, job, budget()),
+      commitStep({ sql: other, store: kit.store, commitRows: 4, parallel: 2 }, job, budget()),
+    ]);
+    const [done] = await kit.db.sql`select * from public.import_jobs where id = ${jobId}`;
+    assert.equal(done.status, "completed");
+    assert.deepEqual([done.inserted_rows, done.committed_rows, done.checkpoint.commitRow], [41, 41, 43]);
+    const [{ n, rows }] = await kit.db.sql`
+      select count(*)::int as n, count(distinct import_row)::int as rows from public.leads
+       where import_job_id = ${jobId}`;
+    assert.deepEqual([n, rows], [41, 41]);
+    const history = await kit.db
+      .sql`select count(*)::int as n from public.lead_history where import_job_id = ${jobId}`;
+    assert.equal(history[0].n, 41);
   } finally {
     await kit.close();
   }

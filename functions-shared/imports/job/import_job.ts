@@ -28,8 +28,10 @@ export interface Checkpoint {
   ascii?: boolean;
   /** The encoding read with so far (a UTF-8 guess may have switched to Windows-1252). */
   encoding?: CsvEncoding;
-  /** First row number the commit has not done yet. */
+  /** First row number the commit has not done yet (a leads job may have done ranges beyond it). */
   commitRow?: number;
+  /** Rows per commit range of the job, fixed by its first commit call. */
+  commitSize?: number;
 }
 
 /** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */

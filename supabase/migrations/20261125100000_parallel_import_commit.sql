@@ -1,0 +1,278 @@
+-- Leads imports commit several ranges at once (one statement per range, on
+-- as many connections), so that PostgreSQL spends every core on the million
+-- rows of a large file. Two things made that unsafe before and are changed
+-- here:
+--
+-- 1. Each range recorded its end in the job's checkpoint, and ranges had to
+--    run in order. Now every committed range is a row of
+--    `passerelle.import_commits`, written in the range's own transaction: a
+--    range is committed once and only once, whatever order they finish in,
+--    whoever (a call that died mid-statement included) ran it.
+-- 2. `undo_import` found the row an inserted lead came from by rank (the
+--    k-th lead id of the job was the k-th row inserted), which only held
+--    while ids were drawn range after range. Now a lead says it:
+--    `leads.import_row`.
+
+-- The row of the file of `import_job_id` that last wrote the lead.
+alter table public.leads add column import_row integer;
+
+-- The ranges of an import already committed: its checkpoint, range by range.
+create table passerelle.import_commits (
+  job_id uuid not null references public.import_jobs (id) on delete cascade,
+  from_row integer not null,
+  to_row integer not null,
+  result jsonb not null,
+  committed_at timestamptz not null default now(),
+  primary key (job_id, from_row)
+);
+
+-- Commits the rows of a leads job numbered from_row to to_row (inclusive),
+-- set-based: new leads inserted, duplicates skipped, updated or created as
+-- the job's strategy says, a `lead_history` row for every lead written, and
+-- the job's counts in the same transaction. Under `create`, a duplicate row
+-- is inserted without its external id when it duplicates an earlier row of
+-- the file or an existing lead holding that id (external ids are unique per
+-- company).
+--
+-- Ranges of one job may run at the same time: the job row is only locked by
+-- the final update of its counts (moments before the commit), and a range
+-- already in `import_commits` (committed, or being committed by a statement
+-- still running) is left alone: the answer says `already`. Callers cut
+-- ranges on one grid per job, so that two ranges are equal or disjoint.
+--
+-- `import_rows` is not rewritten: a row's outcome follows from its status and
+-- the job's strategy (valid: inserted; duplicate: inserted under `create`,
+-- the update of `target_id` under `update`, else skipped).
+--
+-- No JIT (compiling the statement cost more than running it on a range) and
+-- no call per row of `import_time` / `import_assignee` (a SQL function with
+-- its own search_path is not inlined): their logic is written out here.
+create or replace function passerelle.import_commit_leads(p_job uuid, from_row integer, to_row integer)
+returns jsonb
+language plpgsql volatile set search_path = '' set enable_nestloop = off set jit = off as $$
+declare
+  j public.import_jobs;
+  assign_mode text;
+  assign_one uuid;
+  robin uuid[];
+  ins integer := 0;
+  upd integer := 0;
+  dup integer := 0;
+  outcome jsonb;
+  at_row integer;
+  next_row integer;
+begin
+  -- Claims the range; waits for a statement committing it now, and then finds it taken.
+  insert into passerelle.import_commits (job_id, from_row, to_row, result)
+  values (p_job, from_row, to_row, '{}') on conflict do nothing;
+  if not found then
+    return jsonb_build_object('inserted', 0, 'updated', 0, 'skipped', 0, 'already', true);
+  end if;
+
+  select * into j from public.import_jobs where id = p_job;
+  assign_mode := j.options -> 'assignment' ->> 'mode';
+  if assign_mode = 'single' then assign_one := (j.options -> 'assignment' ->> 'userId')::uuid; end if;
+  if assign_mode = 'round_robin' then
+    robin := coalesce(array(select jsonb_array_elements_text(j.options -> 'assignment' -> 'userIds')::uuid),
+                      '{}');
+  end if;
+
+  with new_leads as (
+    insert into public.leads (company_id, external_id, title, contact_name, company_name, email, phone,
+                              expected_revenue, probability, stage, salesperson, description, source,
+                              source_created_at, assigned_to, import_job_id, import_row)
+    select j.company_id,
+           -- (a CASE on the key: `dedup_key = 'existing' and exists (…)` would run the lookup
+           -- for every row without a key, null = 'existing' being null, not false)
+           case r.dedup_key
+             when 'file' then null
+             when 'existing' then
+               case when exists (select 1 from public.leads l where l.company_id = j.company_id
+                                  and l.external_id = r.data ->> 'externalId')
+                    then null else r.data ->> 'externalId' end
+             else r.data ->> 'externalId' end,
+           r.data ->> 'title', r.data ->> 'contactName', r.data ->> 'company', r.data ->> 'email',
+           coalesce(r.data ->> 'phone', r.data ->> 'mobile'),
+           (r.data ->> 'expectedRevenue')::numeric, (r.data ->> 'probability')::numeric,
+           r.data ->> 'stage', r.data ->> 'salesperson', r.data ->> 'description',
+           coalesce(r.data ->> 'source', 'import'),
+           case when r.data ->> 'createdAt' is null then null
+                when length(r.data ->> 'createdAt') = 10
+                then ((r.data ->> 'createdAt') || 'T00:00:00Z')::timestamptz
+                else (r.data ->> 'createdAt')::timestamptz end,
+           case assign_mode
+             when 'single' then assign_one
+             when 'round_robin' then robin[r.row_number % greatest(cardinality(robin), 1) + 1]
+             when 'by_column' then (select u.id from auth.users u
+                                     where lower(u.email) = lower(r.data ->> 'salesperson') limit 1)
+           end,
+           p_job, r.row_number
+      from public.import_rows r
+     where r.job_id = p_job and r.row_number between from_row and to_row
+       and (r.status = 'valid' or (r.status = 'duplicate' and j.duplicate_strategy = 'create'))
+     order by r.row_number
+    returning id, to_jsonb(leads.*) as after)
+  insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
+  select l.id, 'insert', 'import', p_job, null, l.after from new_leads l;
+  get diagnostics ins = row_count;
+
+  -- Duplicates of existing leads under `update`: the lead takes the file's
+  -- non-empty values; its state before is kept for undo.
+  if j.duplicate_strategy = 'update' then
+    with targets as (
+      select distinct on (r.target_id) r.row_number, r.target_id, r.data
+        from public.import_rows r
+       where r.job_id = p_job and r.row_number between from_row and to_row
+         and r.status = 'duplicate' and r.dedup_key = 'existing'
+       order by r.target_id, r.row_number),
+    befores as (
+      select t.*, to_jsonb(l.*) as before from targets t join public.leads l on l.id = t.target_id
+       for update of l),
+    changed as (
+      update public.leads l set
+        title = coalesce(b.data ->> 'title', l.title),
+        contact_name = coalesce(b.data ->> 'contactName', l.contact_name),
+        company_name = coalesce(b.data ->> 'company', l.company_name),
+        email = coalesce(b.data ->> 'email', l.email),
+        phone = coalesce(b.data ->> 'phone', b.data ->> 'mobile', l.phone),
+        expected_revenue = coalesce((b.data ->> 'expectedRevenue')::numeric, l.expected_revenue),
+        probability = coalesce((b.data ->> 'probability')::numeric, l.probability),
+        stage = coalesce(b.data ->> 'stage', l.stage),
+        salesperson = coalesce(b.data ->> 'salesperson', l.salesperson),
+        description = coalesce(b.data ->> 'description', l.description),
+        assigned_to = coalesce(passerelle.import_assignee(j.options, b.row_number, b.data ->> 'salesperson'),
+                               l.assigned_to),
+        import_job_id = p_job,
+        import_row = b.row_number,
+        updated_at = now()
+      from befores b where l.id = b.target_id
+      returning l.id, b.row_number, b.before, to_jsonb(l.*) as after)
+    insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
+    select c.id, 'update', 'import', p_job, c.before, c.after from changed c order by c.row_number;
+    get diagnostics upd = row_count;
+  end if;
+
+  -- Every other duplicate of the range is skipped.
+  if j.duplicate_strategy <> 'create' then
+    select count(*) into dup from public.import_rows r
+     where r.job_id = p_job and r.row_number between from_row and to_row and r.status = 'duplicate';
+  end if;
+
+  outcome := jsonb_build_object('inserted', ins, 'updated', upd, 'skipped', dup - upd);
+  update passerelle.import_commits c set result = outcome
+   where c.job_id = p_job and c.from_row = import_commit_leads.from_row;
+  update public.import_jobs set
+    committed_rows = committed_rows + ins + upd,
+    inserted_rows = inserted_rows + ins,
+    updated_rows = updated_rows + upd,
+    skipped_rows = skipped_rows + dup - upd,
+    attempts = 0,
+    updated_at = now()
+   where id = p_job
+  returning coalesce((checkpoint ->> 'commitRow')::integer, from_row) into at_row;
+  -- The checkpoint moves to the end of the chain of committed ranges that
+  -- starts at it (the first range without a next one). With the job row
+  -- locked, this statement sees every range committed before this one.
+  select coalesce(min(c.to_row) + 1, at_row) into next_row from passerelle.import_commits c
+   where c.job_id = p_job and c.from_row >= at_row
+     and exists (select 1 from passerelle.import_commits s where s.job_id = p_job and s.from_row = at_row)
+     and not exists (select 1 from passerelle.import_commits n
+                      where n.job_id = p_job and n.from_row = c.to_row + 1);
+  update public.import_jobs set checkpoint = checkpoint || jsonb_build_object('commitRow', next_row)
+   where id = p_job;
+  return outcome;
+end $$;
+
+-- Undoes a completed import: activities it created are deleted; leads it
+-- inserted are deleted and leads it updated are restored to their state
+-- before, except leads changed since (their row no longer equals what the
+-- import wrote, or a later history entry exists), which are kept and listed
+-- with the row of the file that wrote them.
+-- Writes 'delete' / 'restore' history entries; sets `undone_at`.
+create or replace function passerelle.undo_import(p_job uuid)
+returns jsonb
+language plpgsql volatile set search_path = '' as $$
+declare
+  j public.import_jobs;
+  deleted integer := 0;
+  restored integer := 0;
+  acts integer := 0;
+  refused jsonb;
+begin
+  select * into j from public.import_jobs where id = p_job for update;
+  if j.id is null then raise exception 'import job % not found', p_job; end if;
+
+  create temporary table if not exists pg_temp.undo_plan
+    (lead_id bigint, action text, before jsonb, edited boolean, row_number integer) on commit drop;
+  truncate pg_temp.undo_plan;
+  insert into pg_temp.undo_plan
+  select h.lead_id, h.action, h.before,
+         (l.id is null
+          or (to_jsonb(l.*) - 'updated_at') is distinct from (h.after - 'updated_at')
+          or exists (select 1 from public.lead_history h2 where h2.lead_id = h.lead_id and h2.id > h.id)),
+         (h.after ->> 'import_row')::integer
+    from public.lead_history h
+    left join public.leads l on l.id = h.lead_id
+   where h.import_job_id = p_job and h.action in ('insert', 'update')
+     -- the job's last entry per lead (one, unless a row updated a lead twice)
+     and not exists (select 1 from public.lead_history h3 where h3.lead_id = h.lead_id
+                       and h3.import_job_id = p_job and h3.action in ('insert', 'update') and h3.id > h.id);
+
+  -- Imports committed before leads said their row (20261125100000): an
+  -- inserted lead's row by rank (those commits drew ids in row order, one
+  -- range after the other); an updated lead's, its duplicate row's.
+  if exists (select 1 from pg_temp.undo_plan p where p.edited and p.row_number is null) then
+    update pg_temp.undo_plan p set row_number = x.row_number
+      from (select h.lead_id, row_number() over (order by h.lead_id) as k from public.lead_history h
+             where h.import_job_id = p_job and h.action = 'insert') hi
+      join (select r.row_number, row_number() over (order by r.row_number) as k from public.import_rows r
+             where r.job_id = p_job
+               and (r.status = 'valid' or (r.status = 'duplicate' and j.duplicate_strategy = 'create'))) x
+        on x.k = hi.k
+     where p.edited and p.row_number is null and p.action = 'insert' and p.lead_id = hi.lead_id;
+    update pg_temp.undo_plan p set row_number =
+           (select min(r.row_number) from public.import_rows r
+             where r.job_id = p_job and r.status = 'duplicate' and r.target_id = p.lead_id)
+     where p.edited and p.row_number is null and p.action = 'update';
+  end if;
+
+  select coalesce(jsonb_agg(jsonb_build_object('leadId', p.lead_id, 'row', p.row_number) order by p.row_number),
+                  '[]'::jsonb)
+    into refused from pg_temp.undo_plan p where p.edited;
+
+  delete from public.activities a where a.import_job_id = p_job;
+  get diagnostics acts = row_count;
+
+  with gone as (
+    delete from public.leads l using pg_temp.undo_plan p
+     where l.id = p.lead_id and p.action = 'insert' and not p.edited
+    returning to_jsonb(l.*) as before, l.id),
+  h as (insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
+        select g.id, 'delete', 'import_undo', p_job, g.before, null from gone g returning 1)
+  select count(*) into deleted from h;
+
+  with back as (
+    update public.leads l set
+      title = b.title, contact_name = b.contact_name, company_name = b.company_name, email = b.email,
+      phone = b.phone, expected_revenue = b.expected_revenue, probability = b.probability,
+      stage = b.stage, salesperson = b.salesperson, description = b.description,
+      assigned_to = b.assigned_to, import_job_id = b.import_job_id, import_row = b.import_row,
+      external_id = b.external_id, source = b.source, updated_at = b.updated_at
+    from pg_temp.undo_plan p, jsonb_populate_record(null::public.leads, p.before) b
+    where l.id = p.lead_id and p.action = 'update' and not p.edited
+    returning l.id, p.before),
+  h as (insert into public.lead_history (lead_id, action, source, import_job_id, before, after)
+        select bk.id, 'restore', 'import_undo', p_job, null, bk.before from back bk returning 1)
+  select count(*) into restored from h;
+
+  update public.import_jobs set undone_at = now(), updated_at = now(),
+         payload = coalesce(payload, '{}'::jsonb) || jsonb_build_object('undo', jsonb_build_object(
+           'deleted', deleted, 'restored', restored, 'activitiesDeleted', acts, 'refused', refused))
+   where id = p_job;
+  return jsonb_build_object('deleted', deleted, 'restored', restored, 'activitiesDeleted', acts,
+                            'refused', refused);
+end $$;
+
+revoke all on table passerelle.import_commits from public;
+revoke execute on function passerelle.import_commit_leads(uuid, integer, integer) from public;
+revoke execute on function passerelle.undo_import(uuid) from public;
