@@ -506,6 +506,7 @@ export type Database = {
           "external_id": string | null;
           "id": number;
           "import_job_id": string | null;
+          "import_row": number | null;
           "lead_type": string | null;
           "odoo_id": number | null;
           "phone": string | null;
@@ -537,6 +538,7 @@ export type Database = {
           "external_id"?: string | null;
           "id"?: never;
           "import_job_id"?: string | null;
+          "import_row"?: number | null;
           "lead_type"?: string | null;
           "odoo_id"?: number | null;
           "phone"?: string | null;
@@ -567,6 +569,7 @@ export type Database = {
           "external_id"?: string | null;
           "id"?: never;
           "import_job_id"?: string | null;
+          "import_row"?: number | null;
           "lead_type"?: string | null;
           "odoo_id"?: number | null;
           "phone"?: string | null;
