@@ -213,15 +213,19 @@ Deno.test("undo names the row of every lead edited since, across ranges and dupl
     await kit.db.sql`update public.leads set stage = 'Perdu' where id in ${
       kit.db.sql(edit.map((l) => l.id))
     }`;
+    // And deleted since: the lead of row 6.
+    const [gone] = await kit.db.sql<{ id: string }[]>`
+      delete from public.leads where import_job_id = ${job.id} and import_row = 6 returning id`;
     const r = await undoImport({ sql: kit.db.sql, store: kit.store, kind: "leads" }, {
       kind: "user",
       userId: kit.admin,
     }, job.id);
-    assert.equal(r.deleted, 3);
-    assert.deepEqual(r.refused, [{ leadId: Number(edit[0].id), row: 3 }, {
-      leadId: Number(edit[1].id),
-      row: 5,
-    }]);
+    assert.equal(r.deleted, 2);
+    assert.deepEqual(r.refused, [
+      { leadId: Number(edit[0].id), row: 3 },
+      { leadId: Number(edit[1].id), row: 5 },
+      { leadId: Number(gone.id), row: 6 },
+    ]);
   } finally {
     await kit.close();
   }
