@@ -52,6 +52,14 @@ export interface XlsxReadOptions {
   /** Limits against zip bombs; defaults in `DEFAULT_ZIP_LIMITS`. */
   limits?: Partial<ZipLimits>;
   /**
+   * Most bytes the sheet and its shared strings may expand to together, as
+   * the archive's directory declares them; over it: `xlsx_too_large`, before
+   * anything is inflated. (A deflate stream cannot be entered midway, so an
+   * import resuming at a row reads the sheet again from its start: a call's
+   * CPU time caps the size.) Default: no limit.
+   */
+  maxSheetBytes?: number;
+  /**
    * The header's width (`readXlsxHeader().headers.length`): rows are padded
    * with "" to it, since Excel leaves empty cells, trailing ones included, out
    * of the file.
@@ -120,7 +128,7 @@ export async function* readXlsxRows(
   opts: XlsxReadOptions,
 ): AsyncGenerator<XlsxBatch, void, undefined> {
   const limits = { ...DEFAULT_ZIP_LIMITS, ...opts.limits };
-  const wb = await openWorkbook(source, opts.sheet, limits, opts.fileName);
+  const wb = await openWorkbook(source, opts, limits);
   yield* sheetRows(source, wb, opts, limits);
 }
 
@@ -316,7 +324,7 @@ export async function readXlsxHeader(
 ): Promise<XlsxHeader> {
   const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
   const limits = { ...DEFAULT_ZIP_LIMITS, ...opts.limits };
-  const wb = await openWorkbook(source, opts.sheet, limits, opts.fileName);
+  const wb = await openWorkbook(source, opts, limits);
   const scan = 50;
   const records: string[][] = [];
   let done = false;
@@ -345,10 +353,10 @@ export async function readXlsxHeader(
 /** Reads what the sheet's cells refer to: workbook, relationships, styles, shared strings. */
 async function openWorkbook(
   source: RandomAccessSource,
-  sheet: number | string | undefined,
+  opts: Pick<XlsxReadOptions, "sheet" | "fileName" | "maxSheetBytes">,
   limits: ZipLimits,
-  fileName: string | undefined,
 ): Promise<Workbook> {
+  const { sheet, fileName } = opts;
   const file: Record<string, string> = fileName ? { file: fileName } : {};
   const entries = await readZipDirectory(source, fileName);
   const text = (name: string) => readZipText(source, entries.get(name)!, limits, fileName);
@@ -381,6 +389,14 @@ async function openWorkbook(
     }
   }
   need(sheetPath);
+  const declared = entries.get(sheetPath)!.uncompressedSize +
+    (entries.get("xl/sharedStrings.xml")?.uncompressedSize ?? 0);
+  if (opts.maxSheetBytes !== undefined && declared > opts.maxSheetBytes) {
+    throw new ImportError({
+      code: "xlsx_too_large",
+      params: { ...file, size: declared, limit: opts.maxSheetBytes },
+    });
+  }
 
   const kinds = entries.has("xl/styles.xml") ? styleKinds(await text("xl/styles.xml")) : [];
   const strings = entries.has("xl/sharedStrings.xml")

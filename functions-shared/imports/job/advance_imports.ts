@@ -25,6 +25,9 @@ export interface AdvanceDeps {
   leaseS?: number;
   flushRows?: number;
   commitRows?: number;
+  /** Ranges of a leads job committed at once (see `commitStep`). */
+  parallel?: number;
+  xlsxMaxSheetBytes?: number;
   /** The time claims compare leases with (tests move it past a dead call's lease). */
   clock?: () => Date;
   email?: Omit<EmailDeps, "sql">;

@@ -28,12 +28,24 @@ import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
 import { readBytes, storeSource } from "./store_source.ts";
 
+/**
+ * The largest XLSX sheet (with its shared strings, expanded) an import takes.
+ * A call resuming at a row inflates and scans the sheet again from its start:
+ * 66 MB (a 100,000-row lead sheet) cost 0.8 s of CPU
+ * (`testdata/measure_throughput.ts 100000 xlsx-last`), and a call has 1.5 s
+ * with its own rows still to read. Larger workbooks are refused at once,
+ * with the advice to save them as CSV, rather than failing after many calls.
+ */
+export const XLSX_MAX_SHEET_BYTES = 80 * 1024 * 1024;
+
 /** What the parse step needs. */
 export interface ParseDeps {
   sql: Sql;
   store: ObjectStore;
   /** Rows per transaction; default 5,000. */
   flushRows?: number;
+  /** Largest XLSX sheet taken; default `XLSX_MAX_SHEET_BYTES`. */
+  xlsxMaxSheetBytes?: number;
   /** Test hook: runs after each flush's transaction committed (throw to simulate a crash there). */
   afterFlush?: (checkpoint: Checkpoint) => void | Promise<void>;
   /** Monotonic clock in ms, for rows/s. */
@@ -74,6 +86,7 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
     if (s.format === "xlsx") {
       const h = await readXlsxHeader(storeSource(d.store, job.file_path, job.file_size), {
         fileName: job.file_name,
+        maxSheetBytes: d.xlsxMaxSheetBytes ?? XLSX_MAX_SHEET_BYTES,
       });
       headers = h.headers;
       dataRow = h.dataRow;

@@ -45,3 +45,33 @@ Deno.test("an XLSX file imports over several calls, resuming by row number, read
     await kit.close();
   }
 });
+
+Deno.test("an XLSX sheet too large to be read again at each call is refused at once, with the advice to use CSV", async () => {
+  const kit = await importKit("imp_xlsx_large");
+  try {
+    const rows = Array.from({ length: 200 }, (_, i) => [`Prénom${i}`, `Nom${i}`, `p${i}@exemple.fr`]);
+    const bytes = buildXlsx({ rows: [["Prénom", "Nom", "Courriel"], ...rows] });
+    const path = await kit.put("gros.xlsx", bytes);
+    const { jobId } = await startImport(
+      { sql: kit.db.sql, store: kit.store, kind: "leads", functionName: "import-leads", chain: false },
+      { kind: "user", userId: kit.admin },
+      { companyId: kit.company, path },
+    );
+    // A limit this small stands for the real one (80 MB, about 100,000 rows), which this file is under.
+    const calls = await kit.drain("leads", { xlsxMaxSheetBytes: 2_000 });
+    assert.equal(calls, 1);
+    const [job] = await kit.db.sql`select * from public.import_jobs where id = ${jobId}`;
+    assert.equal(job.status, "failed");
+    assert.match(
+      job.error_message,
+      /^gros\.xlsx : la feuille fait 50 Ko une fois décompressée, plus que les 2 Ko/,
+    );
+    assert.match(job.error_message, /enregistrez-la en CSV UTF-8/);
+    assert.equal(job.error_details.issue.code, "xlsx_too_large");
+    const [{ n }] = await kit.db
+      .sql`select count(*)::int as n from public.import_rows where job_id = ${jobId}`;
+    assert.equal(n, 0);
+  } finally {
+    await kit.close();
+  }
+});
