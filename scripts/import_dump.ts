@@ -58,11 +58,15 @@ const SETTINGS = [
   "SUPABASE_SERVICE_ROLE_KEY",
 ];
 
-/** The environment, completed from supabase/functions/.env where it lacks a setting. */
+/**
+ * The environment, completed from supabase/functions/.env where it lacks a
+ * setting. As dotenv does, a variable the environment has, even empty, is
+ * not overridden: `FOO= deno task import-dump` means no FOO.
+ */
 async function loadEnv(): Promise<{ env: Env; from: string | null }> {
   const env: Env = Deno.env.toObject();
   const path = new URL("../supabase/functions/.env", import.meta.url);
-  if (SETTINGS.filter((k) => k !== "DATABASE_URL").every((k) => env[k])) return { env, from: null };
+  if (SETTINGS.filter((k) => k !== "DATABASE_URL").every((k) => k in env)) return { env, from: null };
   let file: Env;
   try {
     file = parseEnvFile(await Deno.readTextFile(path));
@@ -71,7 +75,7 @@ async function loadEnv(): Promise<{ env: Env; from: string | null }> {
   }
   let used = false;
   for (const k of SETTINGS) {
-    if (!env[k] && file[k]) {
+    if (!(k in env) && file[k]) {
       env[k] = file[k];
       used = true;
     }

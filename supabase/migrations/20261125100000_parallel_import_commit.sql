@@ -17,8 +17,9 @@
 -- lead (`to_jsonb` of the new row was a third of the commit's time): its
 -- `after` names the file row the lead came from, `{"import_row": n}`, whose
 -- values `import_rows` keeps. Undo needed that copy only to see whether the
--- lead was edited since; it now compares the lead's `xmin` with its entry's
--- (written in one transaction, so equal until the lead is changed).
+-- lead was edited since; it now compares the lead's row version (`xmin`,
+-- `cmin`: the transaction and command that wrote it) with its entry's,
+-- written by the same statement, so equal until the lead is changed.
 
 -- The row of the file of `import_job_id` that last wrote the lead.
 alter table public.leads add column import_row integer;
@@ -247,8 +248,8 @@ end $$;
 
 -- Undoes a completed import: activities it created are deleted; leads it
 -- inserted are deleted and leads it updated are restored to their state
--- before, except leads changed since (a new row version: `xmin` differs
--- from the import's entry's; or a later history entry exists), which are
+-- before, except leads changed since (a new row version: `xmin`, `cmin`
+-- differ from the import's entry's; or a later history entry exists), which are
 -- kept and listed with the row of the file that wrote them. (A conservative
 -- test: a rewrite of the whole table, as a dump and restore does, makes
 -- every lead look changed, and undo then refuses rather than guesses.)
@@ -272,8 +273,9 @@ begin
   insert into pg_temp.undo_plan
   select h.lead_id, h.action, h.before,
          (l.id is null
-          -- the lead and its entry were written in one transaction: any change since gave the lead another
-          or l.xmin <> h.xmin
+          -- the lead and its entry were written by one statement: any change since (in this
+          -- transaction or another) gave the lead a row version of another transaction or command
+          or not (l.xmin = h.xmin and l.cmin = h.cmin)
           or exists (select 1 from public.lead_history h2 where h2.lead_id = h.lead_id and h2.id > h.id)),
          (h.after ->> 'import_row')::integer
     from public.lead_history h
