@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../../../scripts/testing/test_database.ts";
+import { copyIn } from "../../copy_in.ts";
 import { COPY_COLUMNS, CopyBatch, type StoredRow } from "./copy_batch.ts";
 
 Deno.test("CopyBatch: what PostgreSQL's COPY reads back is every value as it was added", async () => {
@@ -39,13 +40,10 @@ Deno.test("CopyBatch: what PostgreSQL's COPY reads back is every value as it was
     assert.equal(batch.valid, 1);
 
     await db.sql.begin(async (tx) => {
-      const w = await tx`copy public.import_rows (${tx(COPY_COLUMNS as unknown as string[])}) from stdin`
-        .writable();
-      await new Promise<void>((resolve, reject) => {
-        w.on("error", reject);
-        w.on("finish", resolve);
-        w.end(batch.bytes());
-      });
+      await copyIn(
+        tx`copy public.import_rows (${tx(COPY_COLUMNS as unknown as string[])}) from stdin`,
+        batch.bytes(),
+      );
     });
     const back = await db.sql`
       select row_number as n, data as d, errors as e, status as s, email as em, phone as ph, external_id as x

@@ -23,6 +23,7 @@ import { leadRowValidator } from "../lead_row.ts";
 import type { Issue } from "../messages.ts";
 import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
+import { copyIn } from "../../copy_in.ts";
 import { COPY_COLUMNS, CopyBatch } from "./copy_batch.ts";
 import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./import_job.ts";
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
@@ -179,13 +180,10 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     const progress = Math.min(49.99, fraction * 50);
     const write = d.sql.begin(async (tx) => {
       // COPY, not INSERT … SELECT from a JSON array: 2.5 times faster per row here (22 µs against 55).
-      const w = await tx`copy public.import_rows (${tx(COPY_COLUMNS as unknown as string[])}) from stdin`
-        .writable();
-      await new Promise<void>((resolve, reject) => {
-        w.on("error", reject);
-        w.on("finish", resolve);
-        w.end(rows.bytes());
-      });
+      await copyIn(
+        tx`copy public.import_rows (${tx(COPY_COLUMNS as unknown as string[])}) from stdin`,
+        rows.bytes(),
+      );
       // After the flush before this one, or not at all (its failure fails this one too).
       if (before && (await before) === "cancel") throw new Error("job left parsing");
       const [j] = await tx<{ cancel_requested: boolean }[]>`
