@@ -7,7 +7,9 @@
 --    run in order. Now every committed range is a row of
 --    `passerelle.import_commits`, written in the range's own transaction: a
 --    range is committed once and only once, whatever order they finish in,
---    whoever (a call that died mid-statement included) ran it.
+--    whoever (a call that died mid-statement included) ran it. That table is
+--    a leads commit's checkpoint; `checkpoint.commitRow` says only where the
+--    commit starts and, once complete, that it ended.
 -- 2. `undo_import` found the row an inserted lead came from by rank (the
 --    k-th lead id of the job was the k-th row inserted), which only held
 --    while ids were drawn range after range. Now a lead says it:
@@ -29,7 +31,6 @@ create table passerelle.import_commits (
   job_id uuid not null references public.import_jobs (id) on delete cascade,
   from_row integer not null,
   to_row integer not null,
-  result jsonb not null,
   committed_at timestamptz not null default now(),
   primary key (job_id, from_row)
 );
@@ -121,13 +122,10 @@ declare
   ins integer := 0;
   upd integer := 0;
   dup integer := 0;
-  outcome jsonb;
-  at_row integer;
-  next_row integer;
 begin
   -- Claims the range; waits for a statement committing it now, and then finds it taken.
-  insert into passerelle.import_commits (job_id, from_row, to_row, result)
-  values (p_job, from_row, to_row, '{}') on conflict do nothing;
+  insert into passerelle.import_commits (job_id, from_row, to_row)
+  values (p_job, from_row, to_row) on conflict do nothing;
   if not found then
     return jsonb_build_object('inserted', 0, 'updated', 0, 'skipped', 0, 'already', true);
   end if;
@@ -221,9 +219,6 @@ begin
      where r.job_id = p_job and r.row_number between from_row and to_row and r.status = 'duplicate';
   end if;
 
-  outcome := jsonb_build_object('inserted', ins, 'updated', upd, 'skipped', dup - upd);
-  update passerelle.import_commits c set result = outcome
-   where c.job_id = p_job and c.from_row = import_commit_leads.from_row;
   update public.import_jobs set
     committed_rows = committed_rows + ins + upd,
     inserted_rows = inserted_rows + ins,
@@ -231,19 +226,8 @@ begin
     skipped_rows = skipped_rows + dup - upd,
     attempts = 0,
     updated_at = now()
-   where id = p_job
-  returning coalesce((checkpoint ->> 'commitRow')::integer, from_row) into at_row;
-  -- The checkpoint moves to the end of the chain of committed ranges that
-  -- starts at it (the first range without a next one). With the job row
-  -- locked, this statement sees every range committed before this one.
-  select coalesce(min(c.to_row) + 1, at_row) into next_row from passerelle.import_commits c
-   where c.job_id = p_job and c.from_row >= at_row
-     and exists (select 1 from passerelle.import_commits s where s.job_id = p_job and s.from_row = at_row)
-     and not exists (select 1 from passerelle.import_commits n
-                      where n.job_id = p_job and n.from_row = c.to_row + 1);
-  update public.import_jobs set checkpoint = checkpoint || jsonb_build_object('commitRow', next_row)
    where id = p_job;
-  return outcome;
+  return jsonb_build_object('inserted', ins, 'updated', upd, 'skipped', dup - upd);
 end $$;
 
 -- Undoes a completed import: activities it created are deleted; leads it

@@ -11,8 +11,8 @@
  * on its own connection, so that PostgreSQL works on as many cores while the
  * function waits. Its ranges are cut on one grid, fixed by the first commit
  * call (`checkpoint.commitSize`), and every committed range is recorded with
- * it (`passerelle.import_commits`): a later call does the ranges not
- * recorded, and a range is never committed twice. Activities (whose rows
+ * it (`passerelle.import_commits`, the commit's checkpoint): a later call
+ * does the ranges not recorded, and a range is never committed twice. Activities (whose rows
  * can turn invalid at commit) go one range after the other.
  */
 import type { Sql } from "../../deps.ts";
@@ -120,6 +120,7 @@ export async function commitStep(d: CommitDeps, job: ImportJob, budget: Budget):
   const report = unlinked.n > 0 ? await writeErrorReport(d, job, parse.headers) : job.error_report_path;
   await d.sql`
     update public.import_jobs set status = 'completed', step = 'done', progress = 100, eta_s = 0,
+           checkpoint = checkpoint || ${d.sql.json({ commitRow: last + 1 })},
            error_report_path = ${report}, leased_until = null, finished_at = now(), updated_at = now()
      where id = ${job.id} and status = 'committing'`;
   return { rows, finished: true };

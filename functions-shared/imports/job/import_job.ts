@@ -28,7 +28,11 @@ export interface Checkpoint {
   ascii?: boolean;
   /** The encoding read with so far (a UTF-8 guess may have switched to Windows-1252). */
   encoding?: CsvEncoding;
-  /** First row number the commit has not done yet (a leads job may have done ranges beyond it). */
+  /**
+   * First row the commit has not done. Activities move it range by range; a
+   * leads commit keeps its ranges in `passerelle.import_commits` and sets
+   * this past the last row once it completes.
+   */
   commitRow?: number;
   /** Rows per commit range of the job, fixed by its first commit call. */
   commitSize?: number;

@@ -235,72 +235,24 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     }
   };
 
-  let finished = false;
+  let finished = true;
   try {
-    if (parse.format === "csv") {
-      const stream = await d.store.get(job.file_path, { offset: cp.offset });
-      const batches = readCsvRows(stream, {
-        encoding: cp.encoding ?? "utf-8",
-        delimiter: parse.delimiter,
-        startOffset: cp.offset,
-        startRow: cp.row,
-        asciiSoFar: cp.ascii,
-        fileName: job.file_name,
-        headers: parse.headers,
-        batchRows: 1000,
-      });
-      finished = true;
-      for await (const b of batches) {
-        for (const r of b.rows) keep(r.rowNumber, r.values);
-        // A turn of the event loop: the flushes in flight talk to the database only in such turns, and
-        // reading a stream that has data buffered never takes one.
-        if (flights.length) await new Promise((r) => setTimeout(r, 0));
-        const next: Checkpoint = {
-          offset: b.endOffset,
-          row: b.nextRow,
-          ascii: b.asciiSoFar,
-          encoding: b.encoding,
-        };
-        latest = next;
-        if (b.done) {
-          if ((await flush(next)) === "cancel") return await cancelled(d, job, rowsThisCall);
+    for await (const b of fileBatches(d, job, cp)) {
+      for (const r of b.rows) keep(r.rowNumber, r.values);
+      // A turn of the event loop: the flushes in flight talk to the database only in such turns, and
+      // reading a stream that has data buffered never takes one.
+      if (flights.length) await new Promise((r) => setTimeout(r, 0));
+      latest = b.next;
+      if (b.done || batch.rows >= flushRows) {
+        if ((await flush(b.next)) === "cancel") return await cancelled(d, job, rowsThisCall);
+        if (b.done) break;
+        if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) {
+          finished = false;
           break;
         }
-        if (batch.rows >= flushRows) {
-          if ((await flush(next)) === "cancel") return await cancelled(d, job, rowsThisCall);
-          if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) {
-            finished = false;
-            break;
-          }
-        }
       }
-      if (finished && batch.rows) await flush(latest);
-    } else {
-      const source = storeSource(d.store, job.file_path, job.file_size);
-      finished = true;
-      for await (
-        const b of readXlsxRows(source, {
-          startRow: cp.row,
-          fileName: job.file_name,
-          width: parse.headers.length,
-          batchRows: 1000,
-        })
-      ) {
-        for (const r of b.rows) if (r.values.some((v) => v.trim() !== "")) keep(r.rowNumber, r.values);
-        if (flights.length) await new Promise((r) => setTimeout(r, 0)); // (as for a CSV)
-        const next: Checkpoint = { offset: 0, row: b.nextRow };
-        latest = next;
-        if (b.done || batch.rows >= flushRows) {
-          if ((await flush(next)) === "cancel") return await cancelled(d, job, rowsThisCall);
-          if (b.done) break;
-          if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) {
-            finished = false;
-            break;
-          }
-        }
-      }
-      if (finished && batch.rows) await flush(latest);
     }
+    if (finished && batch.rows) await flush(latest);
     if ((await settle()) === "cancel") return await cancelled(d, job, rowsThisCall);
   } catch (e) {
     if (e instanceof ImportError) {
@@ -313,6 +265,51 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
   if (!finished) return { rows: rowsThisCall, finished: false };
   await endParse(d, job, { ...parse, lastRow: cp.row - 1 });
   return { rows: rowsThisCall, finished: true };
+}
+
+/** A batch of a file's rows, whatever its format, and the checkpoint after it. */
+interface FileBatch {
+  rows: { rowNumber: number; values: string[] }[];
+  next: Checkpoint;
+  /** No rows after these. */
+  done: boolean;
+}
+
+/** The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX from its row. */
+async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): AsyncGenerator<FileBatch> {
+  const parse = job.payload!.parse!;
+  if (parse.format === "csv") {
+    const stream = await d.store.get(job.file_path, { offset: cp.offset });
+    for await (
+      const b of readCsvRows(stream, {
+        encoding: cp.encoding ?? "utf-8",
+        delimiter: parse.delimiter,
+        startOffset: cp.offset,
+        startRow: cp.row,
+        asciiSoFar: cp.ascii,
+        fileName: job.file_name,
+        headers: parse.headers,
+        batchRows: 1000,
+      })
+    ) {
+      const next = { offset: b.endOffset, row: b.nextRow, ascii: b.asciiSoFar, encoding: b.encoding };
+      yield { rows: b.rows, next, done: b.done };
+    }
+    return;
+  }
+  const source = storeSource(d.store, job.file_path, job.file_size);
+  for await (
+    const b of readXlsxRows(source, {
+      startRow: cp.row,
+      fileName: job.file_name,
+      width: parse.headers.length,
+      batchRows: 1000,
+    })
+  ) {
+    // (the CSV reader skips blank rows itself)
+    const rows = b.rows.filter((r) => r.values.some((v) => v.trim() !== ""));
+    yield { rows, next: { offset: 0, row: b.nextRow }, done: b.done };
+  }
 }
 
 async function cancelled(d: ParseDeps, job: ImportJob, rows: number): Promise<ParseOutcome> {
