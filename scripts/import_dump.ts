@@ -31,22 +31,12 @@ import { parseMappingCsv } from "../functions-shared/backup/mapping_csv.ts";
 import { progressBar } from "../functions-shared/backup/progress_bar.ts";
 import { formatSummary } from "../functions-shared/backup/summary_text.ts";
 import { storeFromConfig } from "../functions-shared/storage/store_from_config.ts";
+import { parseEnvFile } from "./stack/env_file.ts";
 
 const USAGE = `usage: deno task import-dump <backup.zip | extracted folder> [--dry-run] [--create-missing]
        [--concurrency 5] [--mapping file.csv] [--failures failures.csv]`;
 
 type Env = Record<string, string | undefined>;
-
-/** KEY=VALUE lines (as `deno task dev` and the Supabase CLI write them); comments and blanks skipped. */
-function parseEnvFile(text: string): Env {
-  const out: Env = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m || line.trimStart().startsWith("#")) continue;
-    out[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
-  }
-  return out;
-}
 
 const SETTINGS = [
   "SUPABASE_DB_URL",

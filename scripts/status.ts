@@ -15,17 +15,7 @@ import { connectDb } from "../functions-shared/db.ts";
 import { DEFAULT_STALE_S, readStatus } from "../functions-shared/status/read_status.ts";
 import { renderTerminal } from "../functions-shared/status/terminal.ts";
 import { readStatusPage, serveStatusWeb } from "./status_page/status_web.ts";
-
-/** Parses a dotenv file's `KEY=VALUE` lines (the format the stack and the Supabase CLI write). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = line.match(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/);
-    if (!m || line.trimStart().startsWith("#")) continue;
-    out[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
-  }
-  return out;
-}
+import { parseEnvFile } from "./stack/env_file.ts";
 
 /** SUPABASE_DB_URL from the environment, else from supabase/functions/.env; undefined when neither has it. */
 export async function findDbUrl(

@@ -5,7 +5,8 @@ import {
   seedMigrationInProgress,
 } from "../functions-shared/status/testdata/migration_in_progress.ts";
 import { createTestDatabase } from "./testing/test_database.ts";
-import { findDbUrl, parseEnvFile } from "./status.ts";
+import { findDbUrl } from "./status.ts";
+import { parseEnvFile } from "./stack/env_file.ts";
 
 const script = new URL("./status.ts", import.meta.url).pathname;
 

@@ -15,6 +15,8 @@ import { mapLimit } from "../engine/map_limit.ts";
 import { type Outcome, runQueue } from "../engine/run_queue.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { archiveKey } from "../storage/safe_key.ts";
+import { storedCopies } from "../backup/lead_file_ledger.ts";
+import { verifiedBody } from "../backup/verified_body.ts";
 import type { OdooClient } from "../odoo/client.ts";
 import type { OdooReader } from "../sync/odoo_reader.ts";
 import { discoverAttachments } from "./attachment_discovery.ts";
@@ -98,6 +100,11 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
 
   const keyOf = (f: LeadFile) => archiveKey(f.lead_id, f.odoo_id!, f.name);
 
+  /** What the ledger records of a file stored at `key`. */
+  function stored(file: LeadFile, key: string): StoredFile {
+    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+  }
+
   async function upload(file: LeadFile, bytes: Uint8Array): Promise<StoredFile> {
     if (file.checksum) {
       const sha1 = sha1Hex(bytes);
@@ -116,44 +123,36 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       size: bytes.length,
       upsert: true,
     });
-    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+    return stored(file, key);
   }
 
   /**
-   * A big file goes from Odoo's answer to Storage as a stream, hashed on the
-   * way; a checksum that does not match removes what was written.
+   * A big file goes from Odoo's answer to Storage as a stream, checked on
+   * the way (`verifiedBody`): bytes that do not match Odoo's checksum or size
+   * end the upload with an error, and the store keeps nothing.
    */
   async function uploadStreamed(file: LeadFile): Promise<StoredFile> {
     const read = await odoo.readBinary("ir.attachment", file.odoo_id!, "datas");
     if (!read) {
       throw new PasserelleError("attachment_missing", `Attachment ${file.odoo_id} no longer exists in Odoo`);
     }
-    const hash = createHash("sha1");
-    let size = 0;
-    const hashed = read.stream.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, out) {
-          hash.update(chunk);
-          size += chunk.length;
-          out.enqueue(chunk);
-        },
-      }),
-    );
-    const key = keyOf(file);
-    await store.put(key, hashed, {
-      contentType: file.mimetype || "application/octet-stream",
-      size: file.file_size ?? undefined,
-      upsert: true,
+    const size = file.file_size!; // (streamed files are those whose size says they are big)
+    const body = verifiedBody(read.stream, {
+      sha1: file.checksum,
+      size,
+      where: `Attachment ${file.odoo_id}`,
     });
-    const sha1 = hash.digest("hex");
-    if (file.checksum && sha1 !== file.checksum.toLowerCase()) {
-      await store.remove([key]);
-      throw new PasserelleError(
-        "checksum_mismatch",
-        `Attachment ${file.odoo_id}: sha1 ${sha1} of the ${size} bytes read differs from Odoo's checksum ${file.checksum}`,
-      );
+    const key = keyOf(file);
+    try {
+      await store.put(key, body.stream, {
+        contentType: file.mimetype || "application/octet-stream",
+        size,
+        upsert: true,
+      });
+    } catch (e) {
+      throw body.error() ?? e;
     }
-    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+    return stored(file, key);
   }
 
   async function copy(file: LeadFile, from: string): Promise<StoredFile> {
@@ -166,17 +165,12 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
         if (!(e instanceof PasserelleError && e.code === "storage_duplicate")) throw e;
       }
     }
-    return { id: file.id, storage_path: key, file_url: store.publicPath(key) };
+    return stored(file, key);
   }
 
   async function process(sql: Sql, budget: Budget, files: LeadFile[]): Promise<Outcome<StoredFile>> {
-    const checksums = [...new Set(files.flatMap((f) => (f.checksum ? [f.checksum] : [])))];
-    const stored = checksums.length
-      ? await sql<{ checksum: string; storage_path: string }[]>`
-          select distinct on (checksum) checksum, storage_path from public.lead_files
-           where checksum = any(${checksums}) and status = 'done' order by checksum, id`
-      : [];
-    const jobs = planFiles(files, new Map(stored.map((s) => [s.checksum, s.storage_path])));
+    const copies = await storedCopies(sql, files.flatMap((f) => (f.checksum ? [f.checksum] : [])));
+    const jobs = planFiles(files, copies);
     const outcome: Outcome<StoredFile> = { done: [], failed: [], released: [] };
     const settle = async (file: LeadFile, work: () => Promise<StoredFile>) => {
       try {
@@ -208,8 +202,9 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
         leaders.push(f);
       }
     }
-    const big = leaders.filter((f) => (f.file_size ?? 0) >= o.streamFromBytes);
-    const sized = leaders.filter((f) => !big.includes(f)).map((f) => ({ file: f, size: f.file_size ?? 0 }));
+    const isBig = (f: LeadFile) => (f.file_size ?? 0) >= o.streamFromBytes;
+    const big = leaders.filter(isBig);
+    const sized = leaders.filter((f) => !isBig(f)).map((f) => ({ file: f, size: f.file_size ?? 0 }));
     let started = false;
     // Big files one at a time: memory stays near one stream's buffers.
     for (const f of big) {
@@ -237,7 +232,7 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
         : new Map();
       await mapLimit(group, o.concurrency, (g) =>
         settle(g.file, () => {
-          const c = needsRead.includes(g) ? contents.get(g.file.id) : new Uint8Array(0);
+          const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
           if (c instanceof PasserelleError) return Promise.reject(c);
           return upload(g.file, c ?? new Uint8Array(0));
         }));

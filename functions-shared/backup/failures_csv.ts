@@ -2,6 +2,7 @@
  * The failures of an import as a CSV an operator opens in a spreadsheet: one line per attachment not
  * stored, with its ids, names and the error code and message.
  */
+import { csvCell } from "../csv_cell.ts";
 
 /** An attachment the import could not store. */
 export interface ImportFailure {
@@ -26,13 +27,10 @@ export const FAILURE_COLUMNS = [
   "message",
 ];
 
-/** One CSV field: quoted when it holds a comma, quote, line break, or starts like a formula. */
+/** One CSV field: text made inert and quoted as `csvCell` does; numbers as they are (a `-1` is no formula). */
 export function csvField(v: string | number | null): string {
   if (v === null) return "";
-  let s = String(v);
-  // A spreadsheet would run `=...` as a formula (CSV injection): a leading quote keeps it text.
-  if (/^[=+\-@\t\r]/.test(s) && typeof v === "string") s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return typeof v === "number" ? String(v) : csvCell(v, ",");
 }
 
 /** The CSV text (header included, CRLF line ends as RFC 4180 says). */

@@ -11,6 +11,7 @@
  * show as text.
  */
 import { fieldLabel, type Issue, type Locale, message } from "./messages.ts";
+import { csvCell } from "../csv_cell.ts";
 
 /** One row's issues and its values as the file had them. */
 export interface ReportEntry {
@@ -31,21 +32,9 @@ export interface ReportOptions {
   delimiter?: "," | ";" | "\t";
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** `v`, made inert for spreadsheets: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` before it. */
-export function neutralizeCell(v: string): string {
-  return FORMULA_START.test(v) ? "'" + v : v;
-}
-
 /** One CSV line (with its CRLF) of neutralized, quoted-where-needed cells. */
 function line(cells: readonly string[], delimiter: string): string {
-  return cells.map((c) => {
-    const v = neutralizeCell(c);
-    return v.includes(delimiter) || v.includes('"') || v.includes("\n") || v.includes("\r")
-      ? `"${v.replaceAll('"', '""')}"`
-      : v;
-  }).join(delimiter) + "\r\n";
+  return cells.map((c) => csvCell(c, delimiter)).join(delimiter) + "\r\n";
 }
 
 /** The report's lines, header first, without the BOM. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { errorReportCsv, errorReportStream, neutralizeCell, type ReportEntry } from "./error_report.ts";
+import { neutralizeCell } from "../csv_cell.ts";
+import { errorReportCsv, errorReportStream, type ReportEntry } from "./error_report.ts";
 import { readCsvRows } from "./csv_reader.ts";
 
 const entries: ReportEntry[] = [

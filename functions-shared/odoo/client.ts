@@ -19,7 +19,13 @@ import { redact } from "./errors.ts";
 import { jsonRpcTransport } from "./jsonrpc_transport.ts";
 import { json2Transport } from "./json2_transport.ts";
 import { type BinaryRead, openBinaryRead } from "./binary_read.ts";
-import type { ExchangeContext, ModelCall, OdooVersion, Transport } from "./transport.ts";
+import {
+  exchange,
+  type ExchangeContext,
+  type ModelCall,
+  type OdooVersion,
+  type Transport,
+} from "./transport.ts";
 
 export type { OdooVersion } from "./transport.ts";
 export type { BinaryRead } from "./binary_read.ts";
@@ -160,7 +166,10 @@ export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): Odoo
   }
 
   function execute(call: ModelCall): Promise<unknown> {
-    return asUser((id) => transport.execute(id, call));
+    return asUser(async (id) => {
+      const prepared = transport.prepare(id, call);
+      return prepared.settle(await exchange(ctx, prepared.request));
+    });
   }
 
   function list<T>(value: unknown, what: string): T[] {

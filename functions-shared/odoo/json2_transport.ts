@@ -42,9 +42,8 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
     return { url, method: "POST", headers, body: JSON.stringify(body), what };
   }
 
-  function settle(answer: RawAnswer, model: string, method: string): unknown {
-    const what = `${model}.${method}`;
-    const url = `${base}/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`;
+  function settle(answer: RawAnswer, req: HttpRequest, model: string, method: string): unknown {
+    const { what, url } = req;
     if (answer.status === 200) return parseJson(answer, what);
     let error: unknown;
     try {
@@ -64,18 +63,16 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
   }
 
   async function call(model: string, method: string, body: Record<string, unknown>): Promise<unknown> {
-    return settle(await exchange(ctx, request(model, method, body)), model, method);
+    const req = request(model, method, body);
+    return settle(await exchange(ctx, req), req, model, method);
   }
 
   function prepare(_uid: number, c: ModelCall): PreparedCall {
     const body: Record<string, unknown> = { ...c.kwargs };
     if (c.ids) body.ids = c.ids;
     if (c.context) body.context = c.context;
-    return {
-      request: request(c.model, c.method, body),
-      resultPath: [],
-      settle: (answer) => settle(answer, c.model, c.method),
-    };
+    const req = request(c.model, c.method, body);
+    return { request: req, resultPath: [], settle: (answer) => settle(answer, req, c.model, c.method) };
   }
 
   return {
@@ -87,11 +84,6 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
         throw new PasserelleError("odoo_malformed", `Odoo's res.users.context_get answered no uid`);
       }
       return uid;
-    },
-
-    async execute(uid: number, c: ModelCall) {
-      const prepared = prepare(uid, c);
-      return prepared.settle(await exchange(ctx, prepared.request));
     },
 
     prepare,

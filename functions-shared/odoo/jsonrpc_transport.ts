@@ -8,7 +8,7 @@
  */
 import { PasserelleError } from "../errors.ts";
 import type { OdooConfig } from "../config.ts";
-import { fromHttpStatus, fromOdooError, isOdooErrorBody } from "./errors.ts";
+import { excerpt, fromHttpStatus, fromOdooError, isOdooErrorBody } from "./errors.ts";
 import {
   exchange,
   type ExchangeContext,
@@ -21,7 +21,6 @@ import {
   safeUrl,
   type Transport,
 } from "./transport.ts";
-import { excerpt } from "./errors.ts";
 
 /** The JSON-RPC transport for `config`. */
 export function jsonRpcTransport(config: OdooConfig, ctx: ExchangeContext): Transport {
@@ -110,11 +109,6 @@ export function jsonRpcTransport(config: OdooConfig, ctx: ExchangeContext): Tran
         );
       }
       return uid;
-    },
-
-    async execute(uid: number, call: ModelCall) {
-      const prepared = prepare(uid, call);
-      return prepared.settle(await exchange(ctx, prepared.request));
     },
 
     prepare,

@@ -5,7 +5,7 @@
  * PasserelleError. One exchange is one attempt; retrying is the client's job.
  */
 import { PasserelleError } from "../errors.ts";
-import { redact } from "./errors.ts";
+import { excerpt, redact } from "./errors.ts";
 
 /** A call to a model method: named arguments, as JSON-2 takes them and execute_kw accepts them. */
 export interface ModelCall {
@@ -33,12 +33,11 @@ export interface OdooVersion {
 export interface Transport {
   /** The uid of the configured login (fails with odoo_auth_failed when refused). */
   authenticate(): Promise<number>;
-  /** Runs a model method as `uid` and returns its result (null for None). */
-  execute(uid: number, call: ModelCall): Promise<unknown>;
   /**
-   * `execute` in two halves, for callers that read the answer themselves (as a
-   * stream): the request to send, and how a whole answer turns into a result or
-   * a typed error. `execute` is `prepare(...).settle(await exchange(ctx, request))`.
+   * A model method as `uid`, in two halves: the request to send, and how a
+   * whole answer turns into its result (null for None) or a typed error.
+   * Running it is `prepare(...).settle(await exchange(ctx, request))`; a
+   * caller that reads the answer itself (as a stream) sends the request its way.
    */
   prepare(uid: number, call: ModelCall): PreparedCall;
   version(): Promise<OdooVersion>;
@@ -113,10 +112,11 @@ export function parseJson(answer: RawAnswer, what: string): unknown {
     return JSON.parse(answer.text);
   } catch {
     const type = answer.contentType.split(";")[0] || "no content type";
-    const text = answer.text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 120);
     throw new PasserelleError(
       "odoo_malformed",
-      `Odoo answered ${what} with something that is not JSON (HTTP ${answer.status}, ${type}): ${text}`,
+      `Odoo answered ${what} with something that is not JSON (HTTP ${answer.status}, ${type}): ${
+        excerpt(answer.text, 120)
+      }`,
     );
   }
 }

@@ -15,7 +15,13 @@ import { createClient } from "../deps.ts";
 import { PasserelleError } from "../errors.ts";
 import { ChunkReader } from "./chunk_reader.ts";
 import type { ObjectInfo, ObjectStore, PutOptions, SignedUrlOptions } from "./object_store.ts";
-import { assertValidKey, isNetworkFailure, storageError, type StorageFailure } from "./storage_error.ts";
+import {
+  assertValidKey,
+  failureFromResponse,
+  isNetworkFailure,
+  storageError,
+  type StorageFailure,
+} from "./storage_error.ts";
 import { TUS_CHUNK_BYTES, tusUpload } from "./tus_upload.ts";
 
 /** Options of `supabaseStore()`. */
@@ -90,19 +96,7 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
       await res.body?.cancel();
       return new ReadableStream({ start: (c) => c.close() });
     }
-    if (!res.ok) {
-      const text = await res.text();
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(text);
-      } catch { /* not JSON */ }
-      const failure = {
-        status: res.status,
-        statusCode: String(body.statusCode ?? res.status),
-        message: String(body.message ?? text),
-      };
-      throw storageError("download", key, failure as never, undefined);
-    }
+    if (!res.ok) throw storageError("download", key, await failureFromResponse(res));
     const stream = res.body ?? new ReadableStream({ start: (c) => c.close() });
     if (res.status === 206) return stream;
     // A server that ignores Range sends the whole object: skip to the offset.

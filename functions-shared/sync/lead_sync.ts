@@ -62,16 +62,17 @@ interface SyncState {
   pass_high: string | null;
 }
 
+/** The leads a pass still has to read: past its cursor, and changed since it began when incremental. */
+function passDomain(s: SyncState): Domain {
+  const past: Domain = [["id", ">", s.cursor_id]];
+  return s.pass_since ? [["write_date", ">=", s.pass_since], ...past] : past;
+}
+
 interface OdooLead {
   id: number;
   partner_id: [number, string] | false;
   write_date: string | false;
   [k: string]: unknown;
-}
-
-/** Odoo's datetime format, `YYYY-MM-DD HH:MM:SS` in UTC, from a PostgreSQL timestamp text. */
-export function odooDateTime(ts: string): string {
-  return ts.replace("T", " ").slice(0, 19);
 }
 
 async function loadState(sql: Sql, source: string, companyName: string): Promise<SyncState> {
@@ -140,9 +141,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
                    where source = ${source}`;
           state = { ...state, pass_high: high };
         }
-        const domain: Domain = state.pass_since
-          ? [["write_date", ">=", state.pass_since], ["id", ">", state.cursor_id]]
-          : [["id", ">", state.cursor_id]];
+        const domain = passDomain(state);
         const cpu0 = budget.cpuMs();
         const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
           fields: LEAD_FIELDS,
@@ -186,10 +185,9 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         pageSize = Math.max(100, Math.min(maxPage, Math.floor((cpuLeft * 0.5) / perLead)));
       }
 
-      const remainingDomain: Domain = state.pass_since
-        ? [["write_date", ">=", state.pass_since], ["id", ">", state.cursor_id]]
-        : [["id", ">", state.cursor_id]];
-      const remaining = passDone ? 0 : await odoo.searchCount("crm.lead", remainingDomain, { context: ALL });
+      const remaining = passDone
+        ? 0
+        : await odoo.searchCount("crm.lead", passDomain(state), { context: ALL });
       const [progress] = await db<{ synced: number; phase: string }[]>`
         update public.sync_state set total_in_source = synced + ${remaining}, updated_at = now()
          where source = ${source} returning synced, phase`;

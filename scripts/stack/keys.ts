@@ -33,18 +33,23 @@ export async function signJwt(
     .sign(new TextEncoder().encode(secret));
 }
 
+/** A new JWT secret, the anon and service-role keys it signs, and a secret API key. */
+export async function makeKeys(): Promise<StackKeys> {
+  const jwtSecret = randomHex(32);
+  return {
+    jwtSecret,
+    anonKey: await signJwt(jwtSecret, { role: "anon" }),
+    serviceRoleKey: await signJwt(jwtSecret, { role: "service_role" }),
+    secretKey: `sb_secret_${randomHex(16)}`,
+  };
+}
+
 /** Reads the keys from `file`, making and saving them on first use. */
 export async function loadKeys(file: string): Promise<StackKeys> {
   try {
     return JSON.parse(await Deno.readTextFile(file));
   } catch {
-    const jwtSecret = randomHex(32);
-    const keys: StackKeys = {
-      jwtSecret,
-      anonKey: await signJwt(jwtSecret, { role: "anon" }),
-      serviceRoleKey: await signJwt(jwtSecret, { role: "service_role" }),
-      secretKey: `sb_secret_${randomHex(16)}`,
-    };
+    const keys = await makeKeys();
     await Deno.writeTextFile(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
     return keys;
   }

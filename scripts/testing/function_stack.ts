@@ -6,7 +6,7 @@
 import { connectDb, type Sql } from "../../functions-shared/db.ts";
 import type { OdooDataset } from "../odoo_simulator/dataset.ts";
 import { type OdooSimulator, startOdooSimulator } from "../odoo_simulator/server.ts";
-import { signJwt } from "../stack/keys.ts";
+import { makeKeys } from "../stack/keys.ts";
 import { startStorageStandin, type StorageStandin } from "../storage_standin/server.ts";
 import { type NetWorker, startNetWorker } from "../stack/net_worker.ts";
 import { functionEnv, type FunctionsProcess, startFunctionsProcess } from "../stack/stack.ts";
@@ -47,13 +47,8 @@ export async function startFunctionStack(o: {
   storage?: "local" | "standin";
 }): Promise<FunctionStack> {
   const odoo = await startOdooSimulator({ dataset: o.dataset, latencyMs: o.latencyMs ?? 0 });
-  const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
-  const keys = {
-    jwtSecret,
-    anonKey: await signJwt(jwtSecret, { role: "anon" }),
-    serviceRoleKey: await signJwt(jwtSecret, { role: "service_role" }),
-    secretKey: `sb_secret_${crypto.randomUUID().replaceAll("-", "")}`,
-  };
+  const keys = await makeKeys();
+  const { jwtSecret } = keys;
   const storageDir = await Deno.makeTempDir({ prefix: "passerelle-store-" });
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
