@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { type BinaryRead, createOdooClient, type OdooClientDeps } from "./client.ts";
-import type { OdooConfig } from "../config.ts";
-import { PasserelleError } from "../errors.ts";
+import { type BinaryRead, createOdooClient } from "./client.ts";
 import { generateDataset } from "../../scripts/odoo_simulator/dataset.ts";
 import { type OdooSimulator, startOdooSimulator } from "../../scripts/odoo_simulator/server.ts";
+import { config, deps, rejects } from "./client_test_kit.ts";
 
 // A 3 MB attachment spans dozens of HTTP chunks; the 50 MB one is read in a child process below.
 const dataset = generateDataset({
@@ -26,38 +25,11 @@ async function withSim(fn: (sim: OdooSimulator) => Promise<void>): Promise<void>
   }
 }
 
-function config(url: string, over: Partial<OdooConfig> = {}): OdooConfig {
-  return {
-    url,
-    db: "crm_src",
-    login: "admin",
-    secret: "admin",
-    transport: "jsonrpc",
-    timeoutMs: 5000,
-    ...over,
-  };
-}
-
-function deps(over: Partial<OdooClientDeps> = {}): OdooClientDeps & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return { fetch, sleep: (ms) => (sleeps.push(ms), Promise.resolve()), random: () => 0.5, sleeps, ...over };
-}
-
 async function bytesOf(read: BinaryRead): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of read.stream) parts.push(chunk);
   await read.done;
   return new Uint8Array(Buffer.concat(parts));
-}
-
-async function rejects(p: Promise<unknown>): Promise<PasserelleError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof PasserelleError, `expected a PasserelleError, got ${e}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
 }
 
 for (const transport of ["jsonrpc", "json2"] as const) {

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { createOdooClient, type OdooClientDeps } from "./client.ts";
-import type { OdooConfig } from "../config.ts";
-import { PasserelleError } from "../errors.ts";
+import { createOdooClient } from "./client.ts";
 import { generateDataset, type OdooDataset } from "../../scripts/odoo_simulator/dataset.ts";
 import {
   type OdooSimulator,
   type SimulatorOptions,
   startOdooSimulator,
 } from "../../scripts/odoo_simulator/server.ts";
+import { config, deps, rejects } from "./client_test_kit.ts";
 
 const dataset = generateDataset({ leads: 600, seed: 7, attachments: 40 });
 
@@ -23,34 +22,6 @@ async function withSim(
   }
 }
 
-function config(sim: OdooSimulator, over: Partial<OdooConfig> = {}): OdooConfig {
-  return {
-    url: sim.url,
-    db: "crm_src",
-    login: "admin",
-    secret: "admin",
-    transport: "jsonrpc",
-    timeoutMs: 5000,
-    ...over,
-  };
-}
-
-/** Deps with a sleep that records delays instead of waiting. */
-function deps(over: Partial<OdooClientDeps> = {}): OdooClientDeps & { sleeps: number[] } {
-  const sleeps: number[] = [];
-  return { fetch, sleep: (ms) => (sleeps.push(ms), Promise.resolve()), random: () => 0.5, sleeps, ...over };
-}
-
-async function rejects(p: Promise<unknown>): Promise<PasserelleError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof PasserelleError, `expected a PasserelleError, got ${e}`);
-    return e;
-  }
-  assert.fail("expected a rejection");
-}
-
 const LEAD_FIELDS = ["id", "name", "email_from", "partner_id", "stage_id", "tag_ids", "write_date", "active"];
 
 for (const transport of ["jsonrpc", "json2"] as const) {
@@ -58,7 +29,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
 
   Deno.test(`${transport}: authenticate() answers the admin uid and asks Odoo only once`, async () => {
     await withSim({}, async (sim) => {
-      const odoo = createOdooClient(config(sim, { transport, secret }), deps());
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), deps());
       assert.equal(await odoo.authenticate(), 2);
       assert.equal(await odoo.authenticate(), 2);
       assert.equal(odoo.stats.calls, 1);
@@ -67,7 +38,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
 
   Deno.test(`${transport}: keyset paging with searchRead() reads every lead once, archived included`, async () => {
     await withSim({}, async (sim, ds) => {
-      const odoo = createOdooClient(config(sim, { transport, secret }), deps());
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), deps());
       const seen: number[] = [];
       let cursor = 0;
       for (;;) {
@@ -96,7 +67,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
 
   Deno.test(`${transport}: searchRead() passes offset, order and many2one values through`, async () => {
     await withSim({}, async (sim, ds) => {
-      const odoo = createOdooClient(config(sim, { transport, secret }), deps());
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), deps());
       const rows = await odoo.searchRead<{ id: number; stage_id: [number, string] }>("crm.lead", [], {
         fields: ["stage_id"],
         order: "id desc",
@@ -112,7 +83,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: read() drops ids Odoo lacks and keeps archived records`, async () => {
     await withSim({}, async (sim, ds) => {
       const archived = ds.table("crm.lead").rows.find((r) => r.active === false)!.id;
-      const odoo = createOdooClient(config(sim, { transport, secret }), deps());
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), deps());
       const rows = await odoo.read<{ id: number; active: boolean }>("crm.lead", [archived, 99_999_999], [
         "active",
       ]);
@@ -123,7 +94,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
 
   Deno.test(`${transport}: version() reports the server's major version`, async () => {
     await withSim({}, async (sim) => {
-      const v = await createOdooClient(config(sim, { transport, secret }), deps()).version();
+      const v = await createOdooClient(config(sim.url, { transport, secret }), deps()).version();
       assert.equal(v.major, 19);
       assert.equal(v.serie, "19.0");
     });
@@ -133,7 +104,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
     await withSim({}, async (sim) => {
       const d = deps();
       const wrong = "Sup3r-Secret-Value";
-      const odoo = createOdooClient(config(sim, { transport, secret: wrong }), d);
+      const odoo = createOdooClient(config(sim.url, { transport, secret: wrong }), d);
       const e = await rejects(odoo.searchCount("crm.lead", []));
       assert.equal(e.code, "odoo_auth_failed");
       assert.equal(e.retryable, false);
@@ -145,7 +116,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: a user without Sales rights gets odoo_access_denied with Odoo's message`, async () => {
     await withSim({}, async (sim) => {
       const nocrm = transport === "json2" ? "odoo-api-key-nocrm" : "nocrm";
-      const odoo = createOdooClient(config(sim, { transport, login: "nocrm", secret: nocrm }), deps());
+      const odoo = createOdooClient(config(sim.url, { transport, login: "nocrm", secret: nocrm }), deps());
       const e = await rejects(odoo.searchRead("crm.lead", [], { fields: ["name"] }));
       assert.equal(e.code, "odoo_access_denied");
       assert.match(e.message, /You are not allowed to access 'Lead\/Opportunity' \(crm\.lead\) records/);
@@ -154,7 +125,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
 
   Deno.test(`${transport}: an unknown field is an odoo_error carrying Odoo's message`, async () => {
     await withSim({}, async (sim) => {
-      const odoo = createOdooClient(config(sim, { transport, secret }), deps());
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), deps());
       const e = await rejects(odoo.searchRead("crm.lead", [], { fields: ["id", "no_such_field"], limit: 1 }));
       assert.equal(e.code, "odoo_error");
       assert.equal(e.retryable, false);
@@ -165,7 +136,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: 502s are retried with exponential backoff and jitter, then succeed`, async () => {
     await withSim({}, async (sim) => {
       const d = deps({ random: () => 0.5 });
-      const odoo = createOdooClient(config(sim, { transport, secret }), d);
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), d);
       await odoo.authenticate();
       sim.failures.http502 = 2;
       assert.equal(typeof (await odoo.searchCount("crm.lead", [])), "number");
@@ -178,7 +149,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: a serialization failure is retried; one that persists ends as odoo_unavailable`, async () => {
     await withSim({}, async (sim) => {
       const d = deps({ retries: 2, random: () => 0 });
-      const odoo = createOdooClient(config(sim, { transport, secret }), d);
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), d);
       await odoo.authenticate();
       sim.failures.concurrency = 1;
       assert.equal(typeof (await odoo.searchCount("crm.lead", [])), "number");
@@ -194,7 +165,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: a non-JSON answer is odoo_malformed and not retried`, async () => {
     await withSim({}, async (sim) => {
       const d = deps();
-      const odoo = createOdooClient(config(sim, { transport, secret }), d);
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), d);
       await odoo.authenticate();
       sim.failures.malformed = 1;
       const e = await rejects(odoo.searchCount("crm.lead", []));
@@ -206,7 +177,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: a call that hangs times out as odoo_timeout, and the retry gets through`, async () => {
     await withSim({}, async (sim) => {
       const d = deps({ retries: 1 });
-      const odoo = createOdooClient(config(sim, { transport, secret, timeoutMs: 150 }), d);
+      const odoo = createOdooClient(config(sim.url, { transport, secret, timeoutMs: 150 }), d);
       await odoo.authenticate();
       sim.failures.hang = 1;
       assert.equal(typeof (await odoo.searchCount("crm.lead", [])), "number");
@@ -221,7 +192,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
   Deno.test(`${transport}: HTTP 429 is retried`, async () => {
     await withSim({}, async (sim) => {
       const d = deps();
-      const odoo = createOdooClient(config(sim, { transport, secret }), d);
+      const odoo = createOdooClient(config(sim.url, { transport, secret }), d);
       await odoo.authenticate();
       sim.failures.status = { code: 429, count: 1 };
       assert.equal(typeof (await odoo.searchCount("crm.lead", [])), "number");
@@ -232,7 +203,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
 
 Deno.test("jsonrpc: an unknown login is odoo_auth_failed naming the login, not the password", async () => {
   await withSim({}, async (sim) => {
-    const odoo = createOdooClient(config(sim, { login: "nobody@nowhere", secret: "pw-123456" }), deps());
+    const odoo = createOdooClient(config(sim.url, { login: "nobody@nowhere", secret: "pw-123456" }), deps());
     const e = await rejects(odoo.authenticate());
     assert.equal(e.code, "odoo_auth_failed");
     assert.match(e.message, /nobody@nowhere/);
@@ -243,7 +214,7 @@ Deno.test("jsonrpc: an unknown login is odoo_auth_failed naming the login, not t
 Deno.test("jsonrpc: an unknown database is a non-retryable odoo_error that says so", async () => {
   await withSim({}, async (sim) => {
     const d = deps();
-    const e = await rejects(createOdooClient(config(sim, { db: "no_such_db" }), d).authenticate());
+    const e = await rejects(createOdooClient(config(sim.url, { db: "no_such_db" }), d).authenticate());
     assert.equal(e.code, "odoo_error");
     assert.match(e.message, /database "no_such_db" does not exist/);
     assert.deepEqual(d.sleeps, []);
@@ -252,7 +223,7 @@ Deno.test("jsonrpc: an unknown database is a non-retryable odoo_error that says 
 
 Deno.test("jsonrpc: the API key works as a password too", async () => {
   await withSim({}, async (sim) => {
-    const odoo = createOdooClient(config(sim, { secret: "odoo-api-key-demo" }), deps());
+    const odoo = createOdooClient(config(sim.url, { secret: "odoo-api-key-demo" }), deps());
     assert.equal(await odoo.searchCount("res.users", [["login", "=", "admin"]]), 1);
   });
 });
@@ -260,7 +231,7 @@ Deno.test("jsonrpc: the API key works as a password too", async () => {
 Deno.test("jsonrpc: the uid is asked again after Odoo refuses the password, not after an AccessError", async () => {
   const users = [{ login: "admin", password: "admin" }];
   await withSim({ users }, async (sim) => {
-    const odoo = createOdooClient(config(sim), deps());
+    const odoo = createOdooClient(config(sim.url), deps());
     await odoo.searchCount("crm.lead", []);
     let calls = odoo.stats.calls;
     sim.failures.accessError = 1;
@@ -278,7 +249,10 @@ Deno.test("jsonrpc: the uid is asked again after Odoo refuses the password, not 
 
 Deno.test("json2: against Odoo 17, which has no JSON-2, the error says to use jsonrpc", async () => {
   await withSim({ version: 17 }, async (sim) => {
-    const odoo = createOdooClient(config(sim, { transport: "json2", secret: "odoo-api-key-demo" }), deps());
+    const odoo = createOdooClient(
+      config(sim.url, { transport: "json2", secret: "odoo-api-key-demo" }),
+      deps(),
+    );
     const e = await rejects(odoo.authenticate());
     assert.equal(e.code, "odoo_error");
     assert.match(e.message, /no JSON-2 API.*Odoo 19/);
@@ -287,7 +261,10 @@ Deno.test("json2: against Odoo 17, which has no JSON-2, the error says to use js
 
 Deno.test("json2: an unknown model is an odoo_error with Odoo's message", async () => {
   await withSim({}, async (sim) => {
-    const odoo = createOdooClient(config(sim, { transport: "json2", secret: "odoo-api-key-demo" }), deps());
+    const odoo = createOdooClient(
+      config(sim.url, { transport: "json2", secret: "odoo-api-key-demo" }),
+      deps(),
+    );
     const e = await rejects(odoo.searchCount("crm.nope", []));
     assert.equal(e.code, "odoo_error");
     assert.match(e.message, /the model 'crm\.nope' does not exist/);
