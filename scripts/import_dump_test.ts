@@ -15,6 +15,7 @@ import {
   writeFilestore,
   zipFolder,
 } from "../functions-shared/backup/testdata/odoo_backup.ts";
+import { seedOdooLeads } from "./testing/seed.ts";
 
 const FILES = 600;
 
@@ -73,8 +74,7 @@ Deno.test("import-dump: Ctrl-C stops it with a summary and exit 130; the same co
 
     const [{ id: company }] = await db.sql<{ id: number }[]>`
       insert into public.companies (name) values ('Odoo') returning id`;
-    await db.sql`insert into public.leads (company_id, title, source_email_id, odoo_id)
-      select ${company}, 'Lead ' || g, 'odoo_crm_' || g, g from generate_series(1, 20) g`;
+    await seedOdooLeads(db.sql, company, 20);
     const env = {
       SUPABASE_DB_URL: db.url,
       STORAGE_KIND: "local",

@@ -140,18 +140,26 @@ Deno.test("the functions server killed mid-batch: after restart the leased files
   });
   try {
     await syncLeads(stack.call);
-    const inFlight = stack.call("archive-odoo-files").catch((e) => e);
-    await until("some files stored and a batch in flight", async () => {
-      const [s] = await db.sql`select count(*) filter (where status = 'done')::int as done,
-                                      count(*) filter (where status = 'claimed')::int as claimed
-                                 from public.lead_files`;
-      return s.done > 20 && s.claimed > 0 ? s : undefined;
-    }, 60_000);
-    await stack.functions.kill();
-    assert.ok((await inFlight) instanceof Error, "the call died with the server");
-    const [held] = await db
-      .sql`select count(*)::int as claimed from public.lead_files where status = 'claimed'`;
-    assert.ok(held.claimed > 0, "the killed call left leased files behind");
+    // The kill lands moments after a batch is seen in flight; the batch may just have ended in
+    // between (then nothing is leased): the scenario is tried again, three times at most.
+    let held = 0;
+    for (let attempt = 0; attempt < 3 && held === 0; attempt++) {
+      if (attempt > 0) await stack.functions.restart();
+      const inFlight = stack.call("archive-odoo-files").catch((e) => e);
+      await until("some files stored and a batch in flight", async () => {
+        const [s] = await db.sql`select count(*) filter (where status = 'done')::int as done,
+                                        count(*) filter (where status = 'claimed')::int as claimed
+                                   from public.lead_files`;
+        return s.done > 20 && s.claimed > 0 ? s : undefined;
+      }, 60_000);
+      await stack.functions.kill();
+      assert.ok((await inFlight) instanceof Error, "the call died with the server");
+      [{ held }] = await db
+        .sql<
+        { held: number }[]
+      >`select count(*)::int as held from public.lead_files where status = 'claimed'`;
+    }
+    assert.ok(held > 0, "the killed call left leased files behind");
 
     await stack.functions.restart();
     await new Promise((r) => setTimeout(r, 3_500)); // the lease runs out

@@ -26,6 +26,7 @@ import {
   writeFilestore,
   zipFolder,
 } from "./testdata/odoo_backup.ts";
+import { seedOdooLeads } from "../../scripts/testing/seed.ts";
 
 const FILES = 5000;
 const DUPLICATES = 100;
@@ -209,8 +210,7 @@ async function seed(sql: Sql, f: Fixture): Promise<void> {
   const [{ id: company }] = await sql<
     { id: number }[]
   >`insert into public.companies (name) values ('Odoo') returning id`;
-  await sql`insert into public.leads (company_id, title, source_email_id, odoo_id)
-    select ${company}, 'Lead ' || g, 'odoo_crm_' || g, g from generate_series(1, ${LEADS}) g`;
+  await seedOdooLeads(sql, company, LEADS);
   const linked = f.rows.filter((r) =>
     r.res_model === "crm.lead" && r.res_id! <= LEADS && (r.id <= LINKED || r.id > FILES)
   ).map((r) => ({

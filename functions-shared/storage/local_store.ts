@@ -11,7 +11,7 @@
  */
 import { PasserelleError } from "../errors.ts";
 import type { ObjectInfo, ObjectStore, PutOptions, SignedUrlOptions } from "./object_store.ts";
-import { assertValidKey } from "./storage_error.ts";
+import { assertSignableKey, assertValidKey } from "./storage_error.ts";
 
 /** Options of `localStore()`. */
 export interface LocalStoreOptions {
@@ -332,13 +332,7 @@ export function localStore(options: LocalStoreOptions): ObjectStore {
     },
 
     async signedUrl(key, expiresInS, _opts?: SignedUrlOptions) {
-      assertValidKey("sign", key);
-      if (key.includes("?")) {
-        throw new PasserelleError(
-          "storage_invalid_key",
-          `Storage could not sign "${key}": a key holding "?" cannot be served by a signed URL`,
-        );
-      }
+      assertSignableKey(key);
       if (!Number.isInteger(expiresInS) || expiresInS < 1) {
         throw new PasserelleError(
           "storage_error",

@@ -93,6 +93,17 @@ export function assertValidKey(op: string, key: string): void {
   if (e) throw e;
 }
 
+/** Throws unless `key` can be signed: a valid key, without the `?` a signed URL cannot carry. */
+export function assertSignableKey(key: string): void {
+  assertValidKey("sign", key);
+  if (key.includes("?")) {
+    throw new PasserelleError(
+      "storage_invalid_key",
+      `Storage could not sign "${key}": a key holding "?" cannot be served by a signed URL`,
+    );
+  }
+}
+
 /** Turns a raw HTTP answer (TUS, or anything supabase-js does not wrap) into a `StorageFailure`. */
 export async function failureFromResponse(res: Response): Promise<StorageFailure> {
   const text = await res.text().catch(() => "");

@@ -16,6 +16,7 @@ import { PasserelleError } from "../errors.ts";
 import { ChunkReader } from "./chunk_reader.ts";
 import type { ObjectInfo, ObjectStore, PutOptions, SignedUrlOptions } from "./object_store.ts";
 import {
+  assertSignableKey,
   assertValidKey,
   failureFromResponse,
   isNetworkFailure,
@@ -235,13 +236,7 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
     },
 
     async signedUrl(key, expiresInS, opts?: SignedUrlOptions) {
-      assertValidKey("sign", key);
-      if (key.includes("?")) {
-        throw new PasserelleError(
-          "storage_invalid_key",
-          `Storage could not sign "${key}": a key holding "?" cannot be served by a signed URL`,
-        );
-      }
+      assertSignableKey(key);
       const data = await call(
         "sign",
         key,

@@ -28,6 +28,7 @@ import { localStore } from "../../functions-shared/storage/local_store.ts";
 import type { ObjectStore } from "../../functions-shared/storage/object_store.ts";
 import { createTestDatabase, testClusterUrl } from "../testing/test_database.ts";
 import type { BenchRow } from "./report.ts";
+import { seedOdooLeads } from "../testing/seed.ts";
 
 const BUCKET = "estimation-files";
 const WORKERS = 5;
@@ -36,8 +37,7 @@ const WORKERS = 5;
 async function seed(sql: Sql, rows: OdooAttachmentRow[], leads: number): Promise<void> {
   const [{ id: company }] = await sql<{ id: number }[]>`
     insert into public.companies (name) values ('Bench') returning id`;
-  await sql`insert into public.leads (company_id, title, source_email_id, odoo_id)
-    select ${company}, 'Lead ' || g, 'odoo_crm_' || g, g from generate_series(1, ${leads}) g`;
+  await seedOdooLeads(sql, company, leads);
   const files = rows.map((r) => ({ odoo_id: r.id, res_id: r.res_id, name: r.name, mimetype: r.mimetype }));
   await sql`insert into public.lead_files (lead_id, odoo_id, name, mimetype)
     select l.id, d.odoo_id, d.name, d.mimetype

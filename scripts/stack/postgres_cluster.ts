@@ -143,6 +143,17 @@ export async function stopClusterIn(dir: string): Promise<void> {
   }
 }
 
+/** A port nothing listens on now on 127.0.0.1 (the system's pick). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** The test cluster's migrated database, copied for each test file (`createTestDatabase`). */
+export const TEST_TEMPLATE = "passerelle_template";
+
 /** True when nothing listens on 127.0.0.1:`port`. */
 export function portIsFree(port: number): boolean {
   try {

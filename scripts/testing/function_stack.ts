@@ -10,6 +10,7 @@ import { makeKeys } from "../stack/keys.ts";
 import { startStorageStandin, type StorageStandin } from "../storage_standin/server.ts";
 import { type NetWorker, startNetWorker } from "../stack/net_worker.ts";
 import { functionEnv, type FunctionsProcess, startFunctionsProcess } from "../stack/stack.ts";
+import { freePort } from "../stack/postgres_cluster.ts";
 
 export interface FunctionStack {
   url: string;
@@ -28,13 +29,6 @@ export interface FunctionStack {
     key?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
   stop(): Promise<void>;
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 /** Starts the functions against `dbUrl`, with the Vault secrets stored for cron. */

@@ -6,12 +6,16 @@
  * fresh copy, and into `postgres`, the database pg_cron serves.
  * Prints `export` lines for the test run.
  */
-import { portIsFree, startCluster, stopClusterIn } from "../stack/postgres_cluster.ts";
+import {
+  freePort,
+  portIsFree,
+  startCluster,
+  stopClusterIn,
+  TEST_TEMPLATE,
+} from "../stack/postgres_cluster.ts";
 import { ensureDatabase, installCompat, pushMigrations } from "../stack/database.ts";
 import { stackDir } from "../stack/stack_dir.ts";
 import { connectDb } from "../../functions-shared/db.ts";
-
-export const TEMPLATE = "passerelle_template";
 
 const env = Deno.env.toObject();
 const dir = stackDir("test", env);
@@ -32,20 +36,18 @@ const cluster = await startCluster({ dir, port, log });
 function choosePort(): number {
   if (env.PASSERELLE_TEST_PG_PORT) return Number(env.PASSERELLE_TEST_PG_PORT);
   if (portIsFree(54329)) return 54329;
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const free = (l.addr as Deno.NetAddr).port;
-  l.close();
+  const free = freePort();
   log(`port 54329 is taken: using ${free}`);
   return free;
 }
 
 const t0 = performance.now();
-await ensureDatabase(cluster.url(), TEMPLATE);
-log(`compat: ${(await installCompat(cluster.url(TEMPLATE))).join(", ")}`);
+await ensureDatabase(cluster.url(), TEST_TEMPLATE);
+log(`compat: ${(await installCompat(cluster.url(TEST_TEMPLATE))).join(", ")}`);
 await installCompat(cluster.url());
-await Promise.all([pushMigrations(cluster.url(TEMPLATE)), pushMigrations(cluster.url())]);
+await Promise.all([pushMigrations(cluster.url(TEST_TEMPLATE)), pushMigrations(cluster.url())]);
 const t = connectDb(cluster.url(), { max: 1 });
-await t.unsafe(`alter database "${TEMPLATE}" is_template true`);
+await t.unsafe(`alter database "${TEST_TEMPLATE}" is_template true`);
 await t.end();
 log(
   `migrated template and postgres in ${Math.round(performance.now() - t0)} ms (PostgreSQL ${cluster.major})`,

@@ -19,6 +19,12 @@ export async function seedLeads(sql: Sql, companyId: number, n: number): Promise
   return rows.map((r) => Number(r.id));
 }
 
+/** Inserts Odoo's leads 1..`n` as a sync leaves them (`odoo_id`, `source_email_id` odoo_crm_<id>). */
+export async function seedOdooLeads(sql: Sql, companyId: number, n: number): Promise<void> {
+  await sql`insert into public.leads (company_id, title, source_email_id, odoo_id)
+    select ${companyId}, 'Lead ' || g, 'odoo_crm_' || g, g from generate_series(1, ${n}) g`;
+}
+
 /** Inserts `n` pending lead_files spread over `leadIds`. */
 export async function seedLeadFiles(sql: Sql, leadIds: number[], n: number): Promise<void> {
   await sql`

@@ -4,6 +4,7 @@
  * at the end. Tests run on a real PostgreSQL, never a mock of our own database.
  */
 import { connectDb, type Sql } from "../../functions-shared/db.ts";
+import { TEST_TEMPLATE } from "../stack/postgres_cluster.ts";
 
 export interface TestDatabase {
   name: string;
@@ -32,7 +33,7 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
     crypto.randomUUID().slice(0, 8)
   }`;
   const admin = connectDb(`${base}/postgres`, { max: 1 });
-  await admin.unsafe(`create database "${name}" template passerelle_template`);
+  await admin.unsafe(`create database "${name}" template ${TEST_TEMPLATE}`);
   await admin.end();
   const url = `${base}/${name}`;
   const pools: Sql[] = [];

@@ -4,6 +4,7 @@
  * duplicates by email or phone, and a few invalid rows, all from a seed, so the
  * same options give the same bytes.
  */
+import { rng } from "../../../scripts/odoo_simulator/vocabulary.ts";
 
 /** What to generate. */
 export interface LeadCsvOptions {
@@ -104,18 +105,6 @@ const DESCRIPTIONS = [
   "Première ligne\nDeuxième ligne",
   "Contact via le site, formulaire n°42",
 ];
-
-/** A small, fast, seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function ascii(s: string): string {
   return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^A-Za-z0-9]+/g, "").toLowerCase();
