@@ -24,6 +24,7 @@ export type ErrorCode =
   | "storage_too_large"
   | "storage_unavailable"
   | "storage_error"
+  | "storage_bucket_missing"
   | "checksum_mismatch"
   | "attachment_missing"
   | "attachment_url"

@@ -258,6 +258,8 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
 
   return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
     const { sql, budget } = ctx;
+    // Before any Odoo call: without the bucket every file would be read, then refused.
+    await store.checkBucket();
     const discovery = o.discover
       ? await discoverAttachments({ odoo, sql, budget })
       : { pages: 0, seen: 0, created: 0, passDone: false };

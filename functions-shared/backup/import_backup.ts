@@ -182,6 +182,9 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     return summary;
   };
 
+  // Before reading the backup: without the bucket every file would be read, then refused.
+  await d.store.checkBucket();
+
   // 1. Scan.
   const linked = await linkedOdooIds(d.sql);
   const kept: Attachment[] = [];

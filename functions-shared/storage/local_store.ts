@@ -15,7 +15,10 @@ import { assertSignableKey, assertValidKey } from "./storage_error.ts";
 
 /** Options of `localStore()`. */
 export interface LocalStoreOptions {
-  /** Root directory; created when missing. */
+  /**
+   * Root directory. It stands for the Storage server: `checkBucket()` fails while it does not exist
+   * (the local stack creates it); the bucket's folder inside is created as objects arrive.
+   */
   dir: string;
   /** Bucket name, a folder under `dir`. */
   bucket: string;
@@ -224,6 +227,22 @@ export function localStore(options: LocalStoreOptions): ObjectStore {
 
   return {
     bucket,
+
+    async checkBucket() {
+      let isDir = false;
+      try {
+        isDir = (await Deno.stat(base)).isDirectory;
+      } catch (e) {
+        if (!isNotFound(e)) throw fsError("check the folder of", bucket, e);
+      }
+      if (!isDir) {
+        throw new PasserelleError(
+          "storage_bucket_missing",
+          `Local storage directory "${base}" (bucket "${bucket}") does not exist: nothing was read or stored. ` +
+            "Create it (the local stack does) or fix STORAGE_LOCAL_DIR",
+        );
+      }
+    },
 
     async put(key, body, opts: PutOptions) {
       assertValidKey("upload", key);

@@ -8,6 +8,7 @@ objectStoreContract("localStore", async () => {
   return {
     store: localStore({ dir, bucket: "estimation-files" }),
     limited: localStore({ dir, bucket: "limited", fileSizeLimit: 1000 }),
+    missing: localStore({ dir: `${dir}/no-such-dir`, bucket: "estimation-files" }),
     close: () => Deno.remove(dir, { recursive: true }),
   };
 });

@@ -6,7 +6,8 @@
  *
  * Every method throws a `PasserelleError` whose code says what happened:
  * `storage_invalid_key`, `storage_duplicate`, `storage_not_found`, `storage_forbidden`,
- * `storage_too_large`, `storage_unavailable` (retryable) or `storage_error`.
+ * `storage_too_large`, `storage_unavailable` (retryable), `storage_error`, or, from `checkBucket()`,
+ * `storage_bucket_missing`.
  */
 
 /** How an object is written. */
@@ -47,6 +48,15 @@ export interface SignedUrlOptions {
 export interface ObjectStore {
   /** The bucket every key lives in. */
   readonly bucket: string;
+
+  /**
+   * Checks that the bucket is there before a call starts work that needs it, so that nothing is read
+   * (from Odoo, from a backup) only to be refused: `storage_bucket_missing`, naming the bucket and how
+   * to create it, when it is not; Storage's own error when it cannot tell (a refused key, Storage
+   * down). A bucket found is taken as there for a minute (one request per call, not per file); a
+   * missing one is asked again each time, so creating it takes effect at the next call.
+   */
+  checkBucket(): Promise<void>;
 
   /**
    * Writes an object. A `ReadableStream` body is streamed, never held whole in memory. Without `upsert`,

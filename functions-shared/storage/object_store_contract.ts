@@ -14,6 +14,8 @@ export interface ContractSubject {
   store: ObjectStore;
   /** The same kind of store on a bucket limited to 1000 bytes per object. */
   limited: ObjectStore;
+  /** The same kind of store on a bucket that does not exist. */
+  missing: ObjectStore;
   close(): Promise<void>;
 }
 
@@ -330,6 +332,13 @@ export function objectStoreContract(name: string, make: () => Promise<ContractSu
     for (const k of ["array.txt", "stream.txt", "sized.txt", "big.bin"]) {
       assert.equal(await limited.exists(k), false);
     }
+  });
+
+  test("checkBucket() passes on the bucket, and names a missing one and how to create it", async ({ store, missing }) => {
+    await store.checkBucket();
+    await store.checkBucket(); // (remembered: no second request needed, nothing changes)
+    await rejectsWith(missing.checkBucket(), "storage_bucket_missing", missing.bucket);
+    await rejectsWith(missing.checkBucket(), "storage_bucket_missing", "nothing was read or stored");
   });
 
   test("publicPath() is an address naming the bucket and key, with no request made", async ({ store }) => {

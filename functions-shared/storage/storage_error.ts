@@ -77,6 +77,27 @@ export function storageError(op: string, key: string, f: StorageFailure, cause?:
   return new PasserelleError(code, message, code === "storage_unavailable", { cause: cause ?? f });
 }
 
+/** How long a bucket found by `checkBucket()` is taken as there. */
+export const BUCKET_SEEN_MS = 60_000;
+
+/**
+ * What `checkBucket()` throws when the bucket is not there: the bucket, how to create it, and that the
+ * call stopped before reading anything.
+ *
+ * @example
+ * bucketMissingError("estimation-files").code; // "storage_bucket_missing"
+ */
+export function bucketMissingError(bucket: string, cause?: unknown): PasserelleError {
+  return new PasserelleError(
+    "storage_bucket_missing",
+    `Storage bucket "${bucket}" does not exist: nothing was read or stored. Create it with \`supabase db push\` ` +
+      `(the migration 20261201110000_estimation_files_bucket.sql creates "estimation-files" where Supabase Storage ` +
+      `runs) or in the dashboard (Storage, New bucket, private), or set STORAGE_BUCKET to the bucket you use`,
+    false,
+    { cause },
+  );
+}
+
 /** The error both adapters throw, before any request, for a key Storage would refuse or alter. */
 export function invalidKeyError(op: string, key: string): PasserelleError | null {
   const problem = storageKeyProblem(key);

@@ -18,6 +18,8 @@ import type { ObjectInfo, ObjectStore, PutOptions, SignedUrlOptions } from "./ob
 import {
   assertSignableKey,
   assertValidKey,
+  BUCKET_SEEN_MS,
+  bucketMissingError,
   failureFromResponse,
   isNetworkFailure,
   storageError,
@@ -62,6 +64,7 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
     global: { fetch: doFetch },
   });
   const files = () => client.storage.from(bucket);
+  let bucketSeenAt = -Infinity;
 
   /** Runs a supabase-js call, once more after a network failure, and maps its error. */
   async function call<T>(op: string, key: string, fn: () => Promise<Result<T>>): Promise<T> {
@@ -162,6 +165,20 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
 
   return {
     bucket,
+
+    async checkBucket() {
+      if (performance.now() - bucketSeenAt < BUCKET_SEEN_MS) return;
+      // GET /bucket/<id> (storage.md section 1): 200 with the bucket, 400 NoSuchBucket when missing;
+      // a refused key answers 403 AccessDenied here, so a wrong key is not mistaken for a missing bucket.
+      const attempt = () => client.storage.getBucket(bucket) as Promise<Result<unknown>>;
+      let r = await attempt();
+      if (r.error && isNetworkFailure(r.error)) r = await attempt();
+      if (r.error) {
+        if (r.error.code === "NoSuchBucket") throw bucketMissingError(bucket, r.error);
+        throw storageError("check bucket", bucket, r.error, r.error);
+      }
+      bucketSeenAt = performance.now();
+    },
 
     async put(key, body, opts) {
       assertValidKey("upload", key);

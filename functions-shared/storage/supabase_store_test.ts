@@ -15,6 +15,7 @@ objectStoreContract("supabaseStore", async () => {
   return {
     store: supabaseStore({ url: standin.url, serviceRoleKey, bucket: "estimation-files" }),
     limited: supabaseStore({ url: standin.url, serviceRoleKey, bucket: "limited" }),
+    missing: supabaseStore({ url: standin.url, serviceRoleKey, bucket: "no-such-bucket" }),
     close: () => standin.close(),
   };
 });
@@ -255,4 +256,33 @@ Deno.test("supabaseStore.publicPath() is the authenticated object URL", () => {
     store.publicPath("odoo-archive/12/345-devis v2.pdf"),
     "https://abc.supabase.co/storage/v1/object/authenticated/estimation-files/odoo-archive/12/345-devis%20v2.pdf",
   );
+});
+
+Deno.test("supabaseStore.checkBucket() asks once a minute for a found bucket, each time for a missing one", async () => {
+  await withStandin(async (standin, serviceRoleKey) => {
+    const store = supabaseStore({ url: standin.url, serviceRoleKey, bucket: "estimation-files" });
+    await store.checkBucket();
+    await store.checkBucket();
+    assert.equal(standin.stats.byRoute["GET /bucket/:id"], 1);
+    const later = supabaseStore({ url: standin.url, serviceRoleKey, bucket: "later" });
+    await rejectsWith(later.checkBucket(), "storage_bucket_missing", '"later"');
+    await rejectsWith(later.checkBucket(), "storage_bucket_missing");
+    assert.equal(standin.stats.byRoute["GET /bucket/:id"], 3);
+    // Created (as the migration or the dashboard would): the next check passes.
+    const res = await fetch(`${standin.url}/storage/v1/bucket`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${serviceRoleKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: "later", name: "later", public: false }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await later.checkBucket();
+  });
+});
+
+Deno.test("supabaseStore.checkBucket() with a refused key says forbidden, not missing (storage.md section 9)", async () => {
+  await withStandin(async (standin) => {
+    const wrongKey = await mintJwt("another-secret-that-is-long-enough-for-hs256", { role: "service_role" });
+    const store = supabaseStore({ url: standin.url, serviceRoleKey: wrongKey, bucket: "estimation-files" });
+    await rejectsWith(store.checkBucket(), "storage_forbidden", "signature verification failed");
+  });
 });
