@@ -180,7 +180,9 @@ Deno.test("supabaseStore maps Storage's answers to error codes", async () => {
       "storage_forbidden",
       "x.txt",
     );
-    await rejectsWith(stranger.exists("x.txt"), "storage_forbidden");
+    // The real server reads a refused key on GET /object/info/... as no key: "Bucket not found"
+    // (storage.md 11.1); checkBucket() asks /bucket/<id>, which says forbidden (test below).
+    await rejectsWith(stranger.exists("x.txt"), "storage_not_found", "Bucket not found");
     await rejectsWith(
       stranger.put("big.bin", patternStream(7 * MiB), { contentType: "text/plain" }),
       "storage_forbidden",
@@ -284,5 +286,46 @@ Deno.test("supabaseStore.checkBucket() with a refused key says forbidden, not mi
     const wrongKey = await mintJwt("another-secret-that-is-long-enough-for-hs256", { role: "service_role" });
     const store = supabaseStore({ url: standin.url, serviceRoleKey: wrongKey, bucket: "estimation-files" });
     await rejectsWith(store.checkBucket(), "storage_forbidden", "signature verification failed");
+  });
+});
+
+Deno.test("supabaseStore.put() with upsert replaces an object over 6 MiB (x-upsert on every TUS request)", async () => {
+  await withStandin(async (standin, serviceRoleKey) => {
+    const store = supabaseStore({ url: standin.url, serviceRoleKey, bucket: "estimation-files" });
+    const key = "imports/1/rapport-job.csv";
+    const first = new Uint8Array(7 * MiB).fill(1);
+    const second = new Uint8Array(7 * MiB + 5).fill(2);
+    await store.put(key, first, { contentType: "text/csv; charset=utf-8", upsert: true });
+    await store.put(key, ReadableStream.from([second]), {
+      contentType: "text/csv; charset=utf-8",
+      upsert: true,
+    });
+    const got = new Uint8Array(await new Response(await store.get(key)).arrayBuffer());
+    assert.equal(got.byteLength, second.byteLength);
+    assert.ok(got.every((b) => b === 2), "the second upload replaced the first");
+    assert.equal(standin.stats.byRoute["POST /upload/resumable"], 2);
+    // Without upsert the object stays as it is (storage.md section 2).
+    await rejectsWith(
+      store.put(key, patternStream(7 * MiB), { contentType: "text/csv; charset=utf-8" }),
+      "storage_duplicate",
+      key,
+    );
+    assert.equal((await store.stat(key))?.size, second.byteLength);
+  });
+});
+
+Deno.test("supabaseStore counts a TUS upload whose last answer was lost as done (HEAD says complete)", async () => {
+  await withStandin(async (standin, serviceRoleKey) => {
+    let patches = 0;
+    const store = supabaseStore({
+      url: standin.url,
+      serviceRoleKey,
+      bucket: "estimation-files",
+      fetch: flakyFetch((req) => (req.method === "PATCH" && ++patches === 2 ? "after" : "pass")),
+    });
+    await store.put("last-lost.bin", patternStream(7 * MiB), { contentType: "application/octet-stream" });
+    assert.equal(patches, 2, "the last chunk was not sent again");
+    assert.equal(standin.stats.byRoute["HEAD /upload/resumable/:id"], 1);
+    assert.equal((await store.stat("last-lost.bin"))?.size, 7 * MiB);
   });
 });

@@ -621,3 +621,211 @@ test("§10 TUS with deferred length: the last PATCH announces it", async ({ s, k
   assert.equal(await (await files.download("tus/deferred.bin")).data?.text(), "abcdef");
   assert.equal(s.stats.byRoute["PATCH /upload/resumable/:id"], 2);
 });
+
+// ---- 11. where the stand-in once differed from the real server (storage.md section 11) ----------
+
+const NO_SUCH_BUCKET =
+  '{"statusCode":"404","error":"Bucket not found","message":"Bucket not found","code":"NoSuchBucket"}';
+
+test("§11.1 a key signed by another secret: GET /object and /object/info say Bucket not found, the rest 403", async ({ s, files, sb }) => {
+  await files.upload("k/a.txt", enc("a"), { contentType: "text/plain" });
+  await sb.storage.createBucket("pub", { public: true });
+  await sb.storage.from("pub").upload("p.txt", enc("p"), { contentType: "text/plain" });
+  const other = await mintJwt("another-secret-that-is-32-characters-long", { role: "service_role" });
+  const as = (path: string, init: RequestInit = {}) =>
+    fetch(`${s.url}/storage/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${other}`, ...(init.headers as Record<string, string> ?? {}) },
+    });
+  assert.deepEqual(await body(await as(`/object/${B}/k/a.txt`)), [400, NO_SUCH_BUCKET]);
+  assert.deepEqual(await body(await as(`/object/info/${B}/k/a.txt`)), [400, NO_SUCH_BUCKET]);
+  assert.deepEqual(await body(await as(`/object/pub/p.txt`)), [200, "p"], "a public bucket is served");
+  const denied =
+    '{"statusCode":"403","error":"Unauthorized","message":"signature verification failed","code":"AccessDenied"}';
+  assert.deepEqual(await body(await as(`/object/authenticated/${B}/k/a.txt`)), [400, denied]);
+  assert.deepEqual(await body(await as(`/object/info/authenticated/${B}/k/a.txt`)), [400, denied]);
+  const copy = await as("/object/copy", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ bucketId: B, sourceKey: "k/a.txt", destinationKey: "k/b.txt" }),
+  });
+  assert.deepEqual(await body(copy), [400, denied]);
+  const tus = await as("/upload/resumable", {
+    method: "POST",
+    headers: {
+      "tus-resumable": "1.0.0",
+      "upload-length": "1",
+      "upload-metadata": `bucketName ${btoa(B)},objectName ${btoa("k/t.txt")}`,
+    },
+  });
+  assert.deepEqual(await body(tus), [400, denied]);
+  // Through supabase-js: exists() and info() see "Bucket not found", not "forbidden".
+  const stranger = client(s.url, other).storage.from(B);
+  await assert.rejects(stranger.exists("k/a.txt"), { code: "NoSuchBucket" }); // (exists() throws it)
+  assert.equal(errorJson((await stranger.info("k/a.txt")).error).code, "NoSuchBucket");
+});
+
+test("§11.2 a range at or past the end: 416 InvalidRange, no content-range", async ({ files, raw }) => {
+  await files.upload("r/ten.txt", enc("0123456789"), { contentType: "text/plain" });
+  for (const range of ["bytes=10-", "bytes=20-"]) {
+    const res = await raw(`/object/${B}/r/ten.txt`, { headers: { range } });
+    assert.equal(res.headers.get("content-range"), null, range);
+    assert.deepEqual(await body(res), [
+      416,
+      '{"statusCode":"416","error":"invalid_range","message":"invalid range provided","code":"InvalidRange"}',
+    ]);
+  }
+  const part = await raw(`/object/${B}/r/ten.txt`, { headers: { range: "bytes=7-" } });
+  assert.equal(part.headers.get("content-range"), "bytes 7-9/10");
+  assert.deepEqual(await body(part), [206, "789"]);
+});
+
+/** Creates a TUS upload of `length` bytes for `key`; returns its URL. */
+async function tusCreate(c: Ctx, key: string, length: number, headers: Record<string, string> = {}) {
+  const res = await c.raw("/upload/resumable", {
+    method: "POST",
+    headers: {
+      "tus-resumable": "1.0.0",
+      "upload-length": String(length),
+      "upload-metadata": `bucketName ${btoa(B)},objectName ${btoa(key)},contentType ${btoa("text/plain")}`,
+      ...headers,
+    },
+  });
+  assert.equal(res.status, 201, await res.text());
+  return res.headers.get("location")!;
+}
+
+function tusRequest(
+  c: Ctx,
+  url: string,
+  method: string,
+  headers: Record<string, string> = {},
+  data?: string,
+) {
+  return fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${c.key}`,
+      "tus-resumable": "1.0.0",
+      ...(method === "PATCH" ? { "content-type": "application/offset+octet-stream" } : {}),
+      ...headers,
+    },
+    body: data,
+  });
+}
+
+test("§11.3 TUS HEAD on a finished upload: 200, upload-offset = its length", async (c) => {
+  const url = await tusCreate(c, "tus/done.txt", 5);
+  const last = await tusRequest(c, url, "PATCH", { "upload-offset": "0" }, "hello");
+  assert.equal(last.headers.get("tus-complete"), "1");
+  const head = await tusRequest(c, url, "HEAD");
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("upload-offset"), "5");
+  assert.equal(head.headers.get("upload-length"), "5");
+});
+
+test("§11.4 TUS PATCH with a wrong content-type, and a bad upload id: 400", async (c) => {
+  const url = await tusCreate(c, "tus/ct.txt", 5);
+  const wrong = await tusRequest(c, url, "PATCH", {
+    "upload-offset": "0",
+    "content-type": "application/octet-stream",
+  }, "hello");
+  assert.deepEqual(await body(wrong), [400, "Invalid content-type"]);
+  const bad = `${c.s.url}/storage/v1/upload/resumable/${btoa("nonsense")}`;
+  for (const method of ["HEAD", "PATCH", "DELETE"]) {
+    const res = await tusRequest(
+      c,
+      bad,
+      method,
+      { "upload-offset": "0" },
+      method === "PATCH" ? "x" : undefined,
+    );
+    assert.equal(res.status, 400, method);
+    if (method !== "HEAD") assert.equal(await res.text(), "Invalid upload id", method);
+    else await res.body?.cancel();
+  }
+});
+
+test("§11.5 a route outside /object that does not exist: fastify's 404, numeric statusCode, no code", async ({ raw }) => {
+  assert.deepEqual(await body(await raw("/nothing/here")), [
+    404,
+    '{"message":"Route GET:/nothing/here not found","error":"Not Found","statusCode":404}',
+  ]);
+  // Under /object, Storage's own format (section 3 above).
+  assert.equal(JSON.parse(await (await raw("/object")).text()).code, "InvalidRequest");
+});
+
+test('§11.6 copy answers the whole object row; remove rows have owner and owner_id ""', async ({ files, raw }) => {
+  await files.upload("c/src.txt", enc("hello"), { contentType: "text/plain" });
+  const res = await raw("/object/copy", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ bucketId: B, sourceKey: "c/src.txt", destinationKey: "c/dst.txt" }),
+  });
+  assert.equal(res.status, 200);
+  const row = await res.json();
+  assert.deepEqual(Object.keys(row).slice(0, 2), ["Id", "Key"]);
+  assert.equal(row.Key, `${B}/c/dst.txt`);
+  assert.equal(row.name, "c/dst.txt");
+  assert.equal(row.bucket_id, B);
+  assert.equal(row.owner, "");
+  assert.equal(row.id, row.Id);
+  assert.equal(typeof row.version, "string");
+  assert.equal(row.metadata.size, 5);
+  const removed = (await files.remove(["c/dst.txt"])).data![0];
+  assert.equal(removed.owner, "");
+  assert.equal((removed as unknown as { owner_id: string }).owner_id, "");
+});
+
+test("§11.7 headers: JSON charset, accept-ranges, no-cache without Cache-Control, HTML served as text", async ({ files, raw }) => {
+  const missing = await raw(`/object/${B}/none.txt`);
+  await missing.body?.cancel();
+  assert.equal(missing.headers.get("content-type"), "application/json; charset=utf-8");
+  const up = await raw(`/object/${B}/h/page.html`, {
+    method: "POST",
+    headers: { "content-type": "text/html" },
+    body: "<p>hi</p>",
+  });
+  assert.equal(up.headers.get("content-type"), "application/json; charset=utf-8");
+  await up.body?.cancel();
+  const got = await raw(`/object/${B}/h/page.html`);
+  assert.equal(got.headers.get("content-type"), "text/plain");
+  assert.equal(got.headers.get("accept-ranges"), "bytes");
+  assert.equal(got.headers.get("cache-control"), "no-cache");
+  assert.equal(await got.text(), "<p>hi</p>");
+  assert.equal(
+    (await files.info("h/page.html")).data?.contentType,
+    "text/html",
+    "the metadata keeps text/html",
+  );
+});
+
+test("§11.8 a missing bucket refuses uploads; a TUS upload over the 500 MB default limit is 413", async (c) => {
+  assert.deepEqual(await body(await c.raw("/object/nowhere/x.txt", { method: "POST", body: "x" })), [
+    400,
+    NO_SUCH_BUCKET,
+  ]);
+  const big = await c.raw("/upload/resumable", {
+    method: "POST",
+    headers: {
+      "tus-resumable": "1.0.0",
+      "upload-length": String(600_000_000),
+      "upload-metadata": `bucketName ${btoa(B)},objectName ${btoa("big.bin")}`,
+    },
+  });
+  assert.deepEqual(await body(big), [413, "Maximum size exceeded\n"]);
+});
+
+test("§11 TUS replacing an object: upsert on the POST only is refused at the first PATCH and the DELETE", async (c) => {
+  await c.files.upload("tus/r.txt", enc("old"), { contentType: "text/plain" });
+  const url = await tusCreate(c, "tus/r.txt", 3, { "x-upsert": "true" });
+  assert.deepEqual(await body(await tusRequest(c, url, "PATCH", { "upload-offset": "0" }, "new")), [
+    409,
+    "The resource already exists",
+  ]);
+  assert.deepEqual(await body(await tusRequest(c, url, "DELETE")), [409, "The resource already exists"]);
+  // With x-upsert on every request, as tus-js-client sends its headers: replaced.
+  const done = await tusRequest(c, url, "PATCH", { "upload-offset": "0", "x-upsert": "true" }, "new");
+  assert.equal(done.status, 204);
+  assert.equal(await (await c.files.download("tus/r.txt")).data?.text(), "new");
+});
