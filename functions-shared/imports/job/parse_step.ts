@@ -15,6 +15,7 @@
  * report to Storage and moves the job on to review or commit.
  */
 import type { Sql } from "../../deps.ts";
+import { isRetryable, PasserelleError } from "../../errors.ts";
 import type { Budget } from "../../engine/budget.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
 import { activityRowValidator } from "../activity_row.ts";
@@ -379,9 +380,29 @@ export async function writeErrorReport(
     }
   }
   const key = errorReportKey(job);
-  await d.store.put(key, errorReportStream(entries(), { headers, locale: job.options.locale ?? "fr" }), {
-    contentType: "text/csv; charset=utf-8",
-    upsert: true,
-  });
+  const locale = job.options.locale ?? "fr";
+  try {
+    await d.store.put(key, errorReportStream(entries(), { headers, locale }), {
+      contentType: "text/csv; charset=utf-8",
+      upsert: true,
+    });
+  } catch (e) {
+    // The job's message says what Storage answered: at once when it will answer the same again,
+    // else as the cause a job stopped after 5 tries shows (claim_import_job keeps error_message).
+    const cause = e instanceof Error ? e.message : String(e);
+    const text = locale === "en"
+      ? `The error report could not be stored: ${cause}`
+      : `Le rapport d'erreurs n'a pas pu être enregistré : ${cause}`;
+    if (isRetryable(e)) {
+      await sql`update public.import_jobs set error_message = ${text}
+                 where id = ${job.id} and status in ('parsing', 'committing')`;
+    } else {
+      await failJob(sql, job, text, { code: e instanceof PasserelleError ? e.code : "internal", key });
+    }
+    throw e;
+  }
+  // Stored at last: a cause kept by an earlier try is no longer the job's message.
+  await sql`update public.import_jobs set error_message = null
+             where id = ${job.id} and status in ('parsing', 'committing') and error_message is not null`;
   return key;
 }
