@@ -11,7 +11,8 @@ import { startFunctionStack } from "../../scripts/testing/function_stack.ts";
 import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import type { Backup } from "../backup/backup_source.ts";
 import { importBackup } from "../backup/import_backup.ts";
-import { localStore } from "../storage/local_store.ts";
+import { mintJwt, startStorageStandin } from "../../scripts/storage_standin/server.ts";
+import { supabaseStore } from "../storage/supabase_store.ts";
 
 Deno.test("archive-odoo-files without its bucket: no Odoo read, files stay pending, one error row; once created, the next call archives", async () => {
   const dataset = generateDataset({ leads: 20, attachments: 30, activities: 0, seed: 7 });
@@ -71,8 +72,10 @@ Deno.test("archive-odoo-files without its bucket: no Odoo read, files stay pendi
   }
 });
 
-Deno.test("import-dump without its storage: stops before opening the backup, with the reason", async () => {
+Deno.test("import-dump without its bucket: stops before opening the backup, with the reason", async () => {
   const db = await createTestDatabase("bucket_missing_dump");
+  const jwtSecret = "bucket-missing-test-secret-of-32-characters";
+  const storage = await startStorageStandin({ jwtSecret, buckets: [] });
   const untouched = (): never => {
     throw new Error("the backup was read");
   };
@@ -84,22 +87,22 @@ Deno.test("import-dump without its storage: stops before opening the backup, wit
     close() {},
   } as unknown as Backup;
   try {
-    await assert.rejects(
-      importBackup({
-        sql: db.sql,
-        store: localStore({ dir: "/nonexistent/passerelle-storage", bucket: "estimation-files" }),
-        backup,
-      }),
-      (e: Error & { code?: string }) => {
-        assert.equal(e.code, "storage_bucket_missing");
-        assert.match(
-          e.message,
-          /"\/nonexistent\/passerelle-storage" \(bucket "estimation-files"\) does not exist/,
-        );
-        return true;
-      },
-    );
+    const store = supabaseStore({
+      url: storage.url,
+      serviceRoleKey: await mintJwt(jwtSecret, { role: "service_role" }),
+      bucket: "estimation-files",
+    });
+    await assert.rejects(importBackup({ sql: db.sql, store, backup }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "storage_bucket_missing");
+      assert.match(
+        e.message,
+        /^Storage bucket "estimation-files" does not exist: nothing was read or stored/,
+      );
+      return true;
+    });
+    assert.equal(storage.stats.bytesReceived, 0);
   } finally {
+    await storage.close();
     await db.drop();
   }
 });

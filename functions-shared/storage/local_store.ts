@@ -15,10 +15,7 @@ import { assertSignableKey, assertValidKey } from "./storage_error.ts";
 
 /** Options of `localStore()`. */
 export interface LocalStoreOptions {
-  /**
-   * Root directory. It stands for the Storage server: `checkBucket()` fails while it does not exist
-   * (the local stack creates it); the bucket's folder inside is created as objects arrive.
-   */
+  /** Root directory; created when missing (`checkBucket()` fails when it cannot be). */
   dir: string;
   /** Bucket name, a folder under `dir`. */
   bucket: string;
@@ -229,17 +226,19 @@ export function localStore(options: LocalStoreOptions): ObjectStore {
     bucket,
 
     async checkBucket() {
-      let isDir = false;
+      // The directory stands for the bucket. It is made when missing, as put() always made it (a fresh
+      // STORAGE_LOCAL_DIR works at once); what cannot be made or is not a directory is a missing bucket.
       try {
-        isDir = (await Deno.stat(base)).isDirectory;
+        await Deno.mkdir(root, { recursive: true });
+        if ((await Deno.stat(root)).isDirectory) return;
       } catch (e) {
-        if (!isNotFound(e)) throw fsError("check the folder of", bucket, e);
-      }
-      if (!isDir) {
         throw new PasserelleError(
           "storage_bucket_missing",
-          `Local storage directory "${base}" (bucket "${bucket}") does not exist: nothing was read or stored. ` +
-            "Create it (the local stack does) or fix STORAGE_LOCAL_DIR",
+          `Local storage directory "${root}" (bucket "${bucket}") cannot be made (${
+            e instanceof Error ? e.message : e
+          }): nothing was read or stored. Fix STORAGE_LOCAL_DIR`,
+          false,
+          { cause: e },
         );
       }
     },

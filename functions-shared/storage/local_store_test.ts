@@ -8,7 +8,8 @@ objectStoreContract("localStore", async () => {
   return {
     store: localStore({ dir, bucket: "estimation-files" }),
     limited: localStore({ dir, bucket: "limited", fileSizeLimit: 1000 }),
-    missing: localStore({ dir: `${dir}/no-such-dir`, bucket: "estimation-files" }),
+    // A directory that cannot be made: under a file.
+    missing: localStore({ dir: `${Deno.makeTempFileSync({ dir })}/storage`, bucket: "estimation-files" }),
     close: () => Deno.remove(dir, { recursive: true }),
   };
 });
