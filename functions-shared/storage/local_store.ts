@@ -228,19 +228,22 @@ export function localStore(options: LocalStoreOptions): ObjectStore {
     async checkBucket() {
       // The directory stands for the bucket. It is made when missing, as put() always made it (a fresh
       // STORAGE_LOCAL_DIR works at once); what cannot be made or is not a directory is a missing bucket.
+      let problem: unknown = null;
       try {
         await Deno.mkdir(root, { recursive: true });
-        if ((await Deno.stat(root)).isDirectory) return;
+        if (!(await Deno.stat(root)).isDirectory) problem = "not a directory";
       } catch (e) {
-        throw new PasserelleError(
-          "storage_bucket_missing",
-          `Local storage directory "${root}" (bucket "${bucket}") cannot be made (${
-            e instanceof Error ? e.message : e
-          }): nothing was read or stored. Fix STORAGE_LOCAL_DIR`,
-          false,
-          { cause: e },
-        );
+        problem = e;
       }
+      if (problem === null) return;
+      throw new PasserelleError(
+        "storage_bucket_missing",
+        `Local storage directory "${root}" (bucket "${bucket}") cannot be made (${
+          problem instanceof Error ? problem.message : problem
+        }): nothing was read or stored. Fix STORAGE_LOCAL_DIR`,
+        false,
+        { cause: problem },
+      );
     },
 
     async put(key, body, opts: PutOptions) {
