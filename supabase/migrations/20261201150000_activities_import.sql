@@ -65,8 +65,9 @@ begin
   -- One statement: every lead each activity's keys find (the best key's
   -- only), the activities whose lead is one lead inserted and their rows
   -- committed, the others refused with their reason.
+  -- (`acts` holds the keys only: the rows' jsonb, sorted with them, spilled to disk.)
   with acts as materialized (
-    select r.row_number, r.data, r.data ->> 'leadRef' as ref, r.data ->> 'leadEmail' as email,
+    select r.row_number, r.data ->> 'leadRef' as ref, r.data ->> 'leadEmail' as email,
            r.data ->> 'leadPhone' as phone,
            case when r.data ->> 'leadRef' ~ '^[0-9]{1,9}$' then (r.data ->> 'leadRef')::integer end as odoo_id
       from public.import_rows r
@@ -75,18 +76,23 @@ begin
   hits as (
     select a.row_number, 1 as rank, l.id from acts a
       join public.leads l on l.company_id = j.company_id and l.external_id = a.ref
+     where a.ref is not null
     union
     select a.row_number, 1, l.id from acts a
       join public.leads l on l.source_email_id = a.ref and l.company_id = j.company_id
+     where a.ref is not null
     union
     select a.row_number, 1, l.id from acts a
       join public.leads l on l.odoo_id = a.odoo_id and l.company_id = j.company_id
+     where a.odoo_id is not null
     union
     select a.row_number, 2, l.id from acts a
       join public.leads l on l.company_id = j.company_id and l.email is not null and lower(l.email) = a.email
+     where a.email is not null
     union
     select a.row_number, 3, l.id from acts a
-      join public.leads l on l.company_id = j.company_id and l.phone = a.phone),
+      join public.leads l on l.company_id = j.company_id and l.phone = a.phone
+     where a.phone is not null),
   ranked as (
     select h.row_number, h.rank, h.id, min(h.rank) over (partition by h.row_number) as best from hits h),
   matched as materialized (
@@ -97,21 +103,20 @@ begin
   new_acts as (
     insert into public.activities (company_id, lead_id, activity_type, type_label, summary, note, due_date,
                                    assigned_to, assigned_name, import_job_id, external_id)
-    select j.company_id, m.lead_id, a.data ->> 'type', a.data ->> 'typeLabel', a.data ->> 'summary',
-           a.data ->> 'note', (left(a.data ->> 'dueDate', 10))::date,
+    select j.company_id, m.lead_id, r.data ->> 'type', r.data ->> 'typeLabel', r.data ->> 'summary',
+           r.data ->> 'note', (left(r.data ->> 'dueDate', 10))::date,
            case assign_mode
              when 'single' then assign_one
-             when 'round_robin' then robin[a.row_number % greatest(cardinality(robin), 1) + 1]
+             when 'round_robin' then robin[r.row_number % greatest(cardinality(robin), 1) + 1]
              when 'by_column' then u.id
            end,
-           a.data ->> 'assignedTo', p_job, p_job::text || ':' || a.row_number
+           r.data ->> 'assignedTo', p_job, p_job::text || ':' || r.row_number
       from matched m
-      join acts a on a.row_number = m.row_number
+      join public.import_rows r on r.job_id = p_job and r.row_number = m.row_number
       left join lateral (
         select u.id from auth.users u
-         where assign_mode = 'by_column' and lower(u.email) = lower(a.data ->> 'assignedTo') limit 1) u on true
+         where assign_mode = 'by_column' and lower(u.email) = lower(r.data ->> 'assignedTo') limit 1) u on true
      where m.n = 1
-     order by a.row_number
     returning id, external_id),
   committed as (
     update public.import_rows r set status = 'committed', target_id = n.id, updated_at = now()
