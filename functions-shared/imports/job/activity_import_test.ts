@@ -161,3 +161,43 @@ Deno.test("a 50,000-row Odoo activities export links every activity whose lead e
     await kit.close();
   }
 });
+
+Deno.test("an activities file whose lead e-mails are under a header the import does not know fails naming it, blaming no row", async () => {
+  const kit = await importKit("imp_activities_header");
+  try {
+    const csv = [
+      "Référence lead;Mail de la piste;Type;Résumé",
+      "odoo_crm_1;;Appel;Rappeler",
+      ";jean@exemple.fr;Téléverser un document;Envoyer le Kbis",
+    ].join("\r\n") + "\r\n";
+    const path = await kit.put("activites.csv", new TextEncoder().encode(csv));
+    const { jobId } = await startImport(
+      {
+        sql: kit.db.sql,
+        store: kit.store,
+        kind: "activities",
+        functionName: "batch-import-activities",
+        chain: false,
+      },
+      { kind: "user", userId: kit.member },
+      { companyId: kit.company, path, options: {} },
+    );
+    await kit.drain("activities");
+    const [job] = await kit.db.sql`select * from public.import_jobs where id = ${jobId}`;
+    assert.equal(job.status, "failed");
+    assert.equal(job.error_details.issue.code, "activity_lead_column_unmapped");
+    assert.match(
+      job.error_message,
+      /activites\.csv, ligne 3 : la ligne n'a ni référence, ni e-mail, ni téléphone du lead dans une colonne reconnue, mais la colonne « Mail de la piste », que l'import ne reconnaît pas, semble contenir l'e-mail du lead : nommez-la « Courriel lead », « E-mail du lead » ou « Lead email »/,
+    );
+    const [{ n }] = await kit.db.sql<{ n: number }[]>`
+      select count(*)::int as n from public.import_rows where job_id = ${jobId} and status = 'invalid'`;
+    assert.equal(n, 0, "no row is blamed for the file's header");
+    const [{ acts }] = await kit.db.sql<
+      { acts: number }[]
+    >`select count(*)::int as acts from public.activities`;
+    assert.equal(acts, 0, "nothing committed");
+  } finally {
+    await kit.close();
+  }
+});
