@@ -12,11 +12,13 @@
 --    `leads` is analysed, as a walk of `leads_pkey` in id order that reads
 --    every lead of the table when none matches: 248 ms per unmatched activity
 --    at 194k leads, 131 s for one call. It now joins the range's activities to
---    the leads once per key (hash or index joins on the indexes the keys
---    already have: `leads_company_external_id_idx`, `source_email_id`'s
+--    the leads in one statement per range, each key by an index probe on the
+--    index it already has (`leads_company_external_id_idx`, `source_email_id`'s
 --    unique index, `leads_odoo_id_idx`, `leads_company_email_idx` on
---    `lower(email)`, `leads_company_phone_idx`), and refuses what it cannot
---    link beyond doubt, saying why.
+--    `lower(email)`, `leads_company_phone_idx`): a few microseconds per
+--    activity and key, however many leads there are (measured: 12,139 probes
+--    of the reference index in 24 ms at 200,000 leads). No new index is
+--    needed. What it cannot link beyond doubt it refuses, saying why.
 alter table public.activities add column type_label text;
 comment on column public.activities.activity_type is
   'The known kind of the activity (Odoo''s default types: email, call, meeting, todo, upload_document, request_signature, exception), null for a type of its own; type_label has the type as written.';
@@ -73,25 +75,34 @@ begin
       from public.import_rows r
      where r.job_id = p_job and r.row_number between from_row and to_row
        and (r.status = 'valid' or (r.status = 'duplicate' and j.duplicate_strategy <> 'skip'))),
+  -- One index probe per activity and key (`offset 0` keeps each lateral
+  -- subquery a probe: flattened into a join, PostgreSQL may scan all the
+  -- company's leads instead, which grows with them).
   hits as (
     select a.row_number, 1 as rank, l.id from acts a
-      join public.leads l on l.company_id = j.company_id and l.external_id = a.ref
+     cross join lateral (select l.id from public.leads l
+                          where l.company_id = j.company_id and l.external_id = a.ref offset 0) l
      where a.ref is not null
     union
     select a.row_number, 1, l.id from acts a
-      join public.leads l on l.source_email_id = a.ref and l.company_id = j.company_id
+     cross join lateral (select l.id from public.leads l
+                          where l.source_email_id = a.ref and l.company_id = j.company_id offset 0) l
      where a.ref is not null
     union
     select a.row_number, 1, l.id from acts a
-      join public.leads l on l.odoo_id = a.odoo_id and l.company_id = j.company_id
+     cross join lateral (select l.id from public.leads l
+                          where l.odoo_id = a.odoo_id and l.company_id = j.company_id offset 0) l
      where a.odoo_id is not null
     union
     select a.row_number, 2, l.id from acts a
-      join public.leads l on l.company_id = j.company_id and l.email is not null and lower(l.email) = a.email
+     cross join lateral (select l.id from public.leads l
+                          where l.company_id = j.company_id and l.email is not null and lower(l.email) = a.email
+                          offset 0) l
      where a.email is not null
     union
     select a.row_number, 3, l.id from acts a
-      join public.leads l on l.company_id = j.company_id and l.phone = a.phone
+     cross join lateral (select l.id from public.leads l
+                          where l.company_id = j.company_id and l.phone = a.phone offset 0) l
      where a.phone is not null),
   ranked as (
     select h.row_number, h.rank, h.id, min(h.rank) over (partition by h.row_number) as best from hits h),
