@@ -200,9 +200,9 @@ function activityPicker(
  * A validator for rows of a mapped activity file, compiled once per file
  * (see `leadRowValidator`).
  *
- * A row naming no lead in the columns the file maps, while one of the lead's
- * columns has none and a column no field takes holds an e-mail address in
- * that row, is the file's fault, not the row's: the lead's e-mail is under a
+ * A row naming no lead in the columns the file maps, while the file has no
+ * column for the lead's e-mail and a column no field takes holds an e-mail
+ * address in that row, is the file's fault, not the row's: the lead's e-mail is under a
  * header the import does not know (`Mail de la piste`). That stops the import
  * (an `ImportError`, `activity_lead_column_unmapped`, naming the header and
  * what it may be called) rather than refusing row after row for a lead they
@@ -215,14 +215,11 @@ export function activityRowValidator(
   fileName?: string,
 ): (values: readonly string[], row: number) => ActivityRowResult {
   const toRecord = activityPicker(mapping.index);
-  const leadFields = (["leadEmail", "leadRef", "leadPhone"] as const).filter((f) =>
-    mapping.index[f] === undefined
-  );
   const dropped = new Set(
     Object.entries(explicit).filter(([, f]) => f === null || f === "").map(([h]) => headerKey(h)),
   );
   const taken = new Set(Object.values(mapping.index) as number[]);
-  const unused = leadFields.length === 0
+  const unused = mapping.index.leadEmail !== undefined
     ? []
     : mapping.headers.flatMap((h, i) =>
       !taken.has(i) && h.trim() !== "" && !dropped.has(headerKey(h)) ? [i] : []
