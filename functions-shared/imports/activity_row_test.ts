@@ -119,7 +119,7 @@ Deno.test("activityRowValidator() stops the file when a row's lead e-mail is und
     assert.equal(e.issue.code, "activity_lead_column_unmapped");
     assert.equal(
       message(e.issue),
-      "act.csv, ligne 3 : la ligne n'a ni référence, ni e-mail, ni téléphone du lead dans une colonne reconnue, mais la colonne « Mail de la piste », que l'import ne reconnaît pas, semble contenir l'e-mail du lead : nommez-la « Courriel lead », « E-mail du lead » ou « Lead email », ou indiquez la correspondance des colonnes (« Mail de la piste » → « Email du lead », ou à ignorer)",
+      "act.csv, ligne 3 : la ligne n'a ni référence, ni e-mail, ni téléphone du lead dans une colonne reconnue, mais la colonne « Mail de la piste », que l'import ne reconnaît pas, semble contenir l'e-mail du lead : nommez-la « Courriel lead », « E-mail du lead » ou « Lead email », ou indiquez la correspondance des colonnes (« Mail de la piste » → « Courriel lead », ou à ignorer)",
     );
     return true;
   });

@@ -109,9 +109,9 @@ const FIELD_LABELS: Record<string, { fr: string; en: string }> = {
   summary: { fr: "Résumé", en: "Summary" },
   note: { fr: "Note", en: "Note" },
   dueDate: { fr: "Échéance", en: "Due date" },
-  leadEmail: { fr: "Email du lead", en: "Lead email" },
+  leadEmail: { fr: "Courriel lead", en: "Lead email" },
   leadRef: { fr: "Référence lead", en: "Lead reference" },
-  leadPhone: { fr: "Téléphone du lead", en: "Lead phone" },
+  leadPhone: { fr: "Téléphone lead", en: "Lead phone" },
   assignedTo: { fr: "Assigné à", en: "Assigned to" },
 };
 

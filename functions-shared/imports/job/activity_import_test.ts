@@ -201,3 +201,75 @@ Deno.test("an activities file whose lead e-mails are under a header the import d
     await kit.close();
   }
 });
+
+Deno.test("activities find their lead by reference, then e-mail, then phone, and never guess among several", async () => {
+  const kit = await importKit("imp_activities_keys");
+  const sql = kit.db.sql;
+  try {
+    const leads = await sql<{ id: string; title: string }[]>`
+      insert into public.leads (company_id, title, email, phone, external_id, odoo_id, source_email_id)
+      values (${kit.company}, 'Un', 'un@exemple.fr', '+33612345678', null, null, null),
+             (${kit.company}, 'Deux', null, '+33698765432', null, null, null),
+             (${kit.company}, 'Trois', null, '+33698765432', null, null, null),
+             (${kit.company}, 'Quatre', null, null, '4242', null, null),
+             (${kit.company}, 'Cinq', null, null, null, 4242, 'odoo_crm_4242')
+      returning id, title`;
+    const id = Object.fromEntries(leads.map((l) => [l.title, Number(l.id)]));
+    const csv = [
+      "Référence lead;Courriel lead;Téléphone lead;Type;Résumé",
+      ";;06 12 34 56 78;Appel;par téléphone", // 2: Un, by phone
+      ";;06 98 76 54 32;Appel;téléphone partagé", // 3: Deux and Trois: ambiguous
+      "4242;;;Réunion;nombre", // 4: Quatre's external id and Cinq's Odoo id: ambiguous
+      "odoo_crm_4242;;;Relance devis;synchronisé", // 5: Cinq
+      "NOPE;UN@exemple.fr;;À faire;référence inconnue", // 6: no such reference, Un by e-mail
+      ";inconnu@exemple.fr;06 00 00 00 00;Exception;personne", // 7: nobody
+    ].join("\r\n") + "\r\n";
+    const path = await kit.put("cles.csv", new TextEncoder().encode(csv));
+    const { jobId } = await startImport(
+      { sql, store: kit.store, kind: "activities", functionName: "batch-import-activities", chain: false },
+      { kind: "user", userId: kit.member },
+      { companyId: kit.company, path, options: {} },
+    );
+    await kit.drain("activities");
+    const rows = await sql<
+      { row_number: number; status: string; lead: string | null; code: string | null }[]
+    >`
+      select r.row_number, r.status, a.lead_id::text as lead, r.errors -> 0 ->> 'code' as code
+        from public.import_rows r left join public.activities a on a.id = r.target_id
+       where r.job_id = ${jobId} order by r.row_number`;
+    assert.deepEqual(rows.map((r) => [r.row_number, r.lead === null ? r.code : Number(r.lead)]), [
+      [2, id.Un],
+      [3, "activity_lead_ambiguous"],
+      [4, "activity_lead_ambiguous"],
+      [5, id.Cinq],
+      [6, id.Un],
+      [7, "activity_lead_not_found"],
+    ]);
+    const [job] = await sql`select * from public.import_jobs where id = ${jobId}`;
+    assert.deepEqual([job.status, job.committed_rows, job.invalid_rows], ["completed", 3, 3]);
+    const report = new TextDecoder().decode(
+      new Uint8Array(await new Response(await kit.store.get(job.error_report_path)).arrayBuffer()),
+    );
+    const [lo, hi] = [Math.min(id.Deux, id.Trois), Math.max(id.Deux, id.Trois)];
+    assert.ok(
+      report.includes(
+        `3;Téléphone lead;"Lead ambigu : 2 leads de la société ont le téléphone « +33698765432 » (leads n° ${lo}, ${hi}) ; l'activité n'est rattachée à aucun : donnez-lui une référence qui n'en désigne qu'un";`,
+      ),
+      report,
+    );
+    assert.ok(
+      report.includes(
+        `4;Référence lead;"Lead ambigu : 2 leads de la société ont la référence « 4242 » (leads n° `,
+      ),
+      report,
+    );
+    assert.ok(
+      report.includes(
+        "7;Courriel lead;Lead introuvable : aucun lead de la société n'a l'e-mail « inconnu@exemple.fr » ni le téléphone « +33600000000 »;",
+      ),
+      report,
+    );
+  } finally {
+    await kit.close();
+  }
+});

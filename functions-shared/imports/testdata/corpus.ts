@@ -284,7 +284,7 @@ export function buildCorpus(): CorpusFile[] {
       bytes: utf8(crlf("Type;Résumé;Échéance", "Appel;Relancer;15/03/2024")),
       expect: {
         code: "column_missing",
-        fragment: "« Email du lead », « Référence lead » ou « Téléphone du lead »",
+        fragment: "« Courriel lead », « Référence lead » ou « Téléphone lead »",
       },
     },
     {
