@@ -32,9 +32,10 @@ export type ActivityKind =
 /**
  * Words of each kind, compared after `headerKey()`. Odoo 17's names first
  * (as a real Odoo 17 answers: scripts/fixtures/odoo/53-activity-type-search-read.json,
- * with Exception inactive there), then their French translations across
- * Odoo versions (16: « Appeler », « Télécharger un document »; 17:
- * « Téléverser un document »), then how people write them.
+ * with Exception inactive there), then their French names in Odoo's
+ * addons/mail/i18n/fr.po, which changed across versions (17.0: « Appeler »,
+ * « Charger un document »; 16.0: « Télécharger un document »; the issue's
+ * export: « Téléverser un document »), then how people write them.
  */
 const KIND_WORDS: Record<ActivityKind, string[]> = {
   email: ["Email", "E-mail", "Mail", "Courriel", "Envoyer un e-mail", "Send email"],

@@ -29,8 +29,8 @@ Deno.test("validateActivity() reads French and English types, dates and the lead
 
 // Odoo 17's default activity types (scripts/fixtures/odoo/53-activity-type-search-read.json, and
 // addons/mail/data/mail_activity_type_data.xml: Exception; Request Signature from the sign app),
-// with their French names in addons/mail/i18n/fr.po (16.0: « Appeler », « Télécharger un
-// document »; 17.0: « Téléverser un document »).
+// with their French names in addons/mail/i18n/fr.po (17.0: « Appeler », « Charger un document »;
+// 16.0: « Télécharger un document »; the issue's Odoo export: « Téléverser un document »).
 const ODOO_TYPES: [string, string][] = [
   ["Email", "email"],
   ["E-mail", "email"],
@@ -44,6 +44,7 @@ const ODOO_TYPES: [string, string][] = [
   ["Upload Document", "upload_document"],
   ["Téléverser un document", "upload_document"],
   ["Télécharger un document", "upload_document"],
+  ["Charger un document", "upload_document"],
   ["Request Signature", "request_signature"],
   ["Demande de signature", "request_signature"],
   ["Exception", "exception"],

@@ -194,7 +194,7 @@ const LEAD_HEADERS: Record<LeadField, string[]> = {
  * (addons/mail/models/mail_activity.py): `Activity Type`, `Summary`, `Note`,
  * `Due Date`, `Assigned to`, `Related Document ID` (the lead's Odoo id), in
  * French (addons/mail/i18n/fr.po) `Type d'activité`, `Résumé`, `Note`, `Date
- * d'échéance`, `Attribué à`, `ID du document associé`. A hand-made file names
+ * d'échéance`, `Assigné à` (16.0: `Attribué à`), `ID du document associé`. A hand-made file names
  * the lead in its own words: `Courriel lead`, `E-mail du lead`, `Lead email`,
  * `Référence lead`, `Téléphone lead`…
  */
