@@ -19,6 +19,7 @@ export type Database = {
           "note": string | null;
           "odoo_id": number | null;
           "summary": string | null;
+          "type_label": string | null;
           "updated_at": string;
         };
         ComputedFields: never;
@@ -37,6 +38,7 @@ export type Database = {
           "note"?: string | null;
           "odoo_id"?: number | null;
           "summary"?: string | null;
+          "type_label"?: string | null;
           "updated_at"?: string;
         };
         Update: {
@@ -54,6 +56,7 @@ export type Database = {
           "note"?: string | null;
           "odoo_id"?: number | null;
           "summary"?: string | null;
+          "type_label"?: string | null;
           "updated_at"?: string;
         };
         Relationships: [

@@ -42,6 +42,7 @@ export const ACTIVITY_FIELDS = [
   "dueDate",
   "leadEmail",
   "leadRef",
+  "leadPhone",
   "assignedTo",
 ] as const;
 /** One activity field. */
@@ -188,42 +189,133 @@ const LEAD_HEADERS: Record<LeadField, string[]> = {
   country: ["Pays", "Country"],
 };
 
+/**
+ * Activity headers. Odoo 17's export of `mail.activity` writes its field labels
+ * (addons/mail/models/mail_activity.py): `Activity Type`, `Summary`, `Note`,
+ * `Due Date`, `Assigned to`, `Related Document ID` (the lead's Odoo id), in
+ * French (addons/mail/i18n/fr.po) `Type d'activité`, `Résumé`, `Note`, `Date
+ * d'échéance`, `Assigné à` (16.0: `Attribué à`), `ID du document associé`. A hand-made file names
+ * the lead in its own words: `Courriel lead`, `E-mail du lead`, `Lead email`,
+ * `Référence lead`, `Téléphone lead`…
+ */
 const ACTIVITY_HEADERS: Record<ActivityField, string[]> = {
-  type: ["Type", "Type d'activité", "Activity type", "Nature"],
-  summary: ["Résumé", "Summary", "Objet", "Sujet", "Subject", "Titre", "Title", "Intitulé"],
-  note: ["Note", "Notes", "Description", "Commentaire", "Commentaires", "Comment", "Détails", "Details"],
-  dueDate: ["Échéance", "Due date", "Date d'échéance", "Date", "Deadline", "Date limite", "Due"],
+  type: ["Type", "Type d'activité", "Activity type", "Activité", "Activity", "Nature", "Type d'action"],
+  summary: ["Résumé", "Summary", "Objet", "Sujet", "Subject", "Titre", "Title", "Intitulé", "Libellé"],
+  note: [
+    "Note",
+    "Notes",
+    "Description",
+    "Commentaire",
+    "Commentaires",
+    "Comment",
+    "Comments",
+    "Détails",
+    "Details",
+    "Remarque",
+    "Remarques",
+  ],
+  dueDate: [
+    "Échéance",
+    "Date d'échéance",
+    "Due date",
+    "Deadline",
+    "Date limite",
+    "Due",
+    "Due on",
+    "Date",
+    "Date prévue",
+    "Prévu le",
+  ],
   leadEmail: [
-    "Email du lead",
+    "Courriel lead",
+    "E-mail du lead",
     "Lead email",
     "Courriel du lead",
-    "E-mail du lead",
+    "E-mail lead",
+    "Email lead",
+    "Email du lead",
+    "Mail lead",
+    "Mail du lead",
+    "Adresse e-mail du lead",
+    "Adresse mail du lead",
+    "Lead e-mail",
+    "Lead mail",
+    "Lead email address",
+    "Courriel de la piste",
+    "E-mail de la piste",
+    "Email de l'opportunité",
+    "Opportunity email",
+    "Courriel du contact",
+    "E-mail du contact",
+    "Email du contact",
+    "Contact email",
     "Email",
     "E-mail",
     "Courriel",
     "Mail",
+    "Adresse e-mail",
+    "Adresse mail",
+    "Adresse électronique",
+    "Email address",
   ],
   leadRef: [
-    "Lead",
     "Référence lead",
-    "Référence du lead",
     "Lead reference",
-    "Lead ref",
+    "Lead",
+    "Référence du lead",
     "Réf lead",
+    "Réf. du lead",
+    "Lead ref",
     "Lead ID",
     "ID lead",
+    "ID du lead",
+    "Identifiant lead",
+    "Identifiant du lead",
     "Identifiant externe du lead",
+    "Lead external ID",
+    "Référence opportunité",
+    "Référence de l'opportunité",
+    "Opportunity reference",
+    "Opportunity ID",
+    "Référence piste",
+    "Référence de la piste",
     "Identifiant externe",
     "External ID",
     "Réf",
     "Ref",
     "Référence",
+    "Reference",
     "Opportunité",
     "Opportunity",
+    // Odoo's `res_id`: the lead's id in Odoo (synced leads keep it).
+    "Related Document ID",
+    "ID du document associé",
+    "ID du document lié",
+    "Document ID",
+  ],
+  leadPhone: [
+    "Téléphone lead",
+    "Lead phone",
+    "Téléphone du lead",
+    "Tél lead",
+    "Tél. du lead",
+    "Lead phone number",
+    "Lead telephone",
+    "Téléphone du contact",
+    "Contact phone",
+    "Téléphone",
+    "Tél",
+    "Tel",
+    "Phone",
+    "Phone number",
+    "Numéro de téléphone",
   ],
   assignedTo: [
     "Assigné à",
+    "Attribué à",
+    "Affecté à",
     "Assigned to",
+    "Assignee",
     "Responsable",
     "Commercial",
     "Salesperson",
@@ -240,7 +332,7 @@ const ACTIVITY_HEADERS: Record<ActivityField, string[]> = {
  */
 const REQUIRED: Record<ImportKind, readonly (readonly string[])[]> = {
   lead: [["title", "contactName", "firstName", "lastName", "company", "email"]],
-  activity: [["leadEmail", "leadRef"], ["type", "summary", "note"]],
+  activity: [["leadEmail", "leadRef", "leadPhone"], ["type", "summary", "note"]],
 };
 
 /**
@@ -263,6 +355,15 @@ const SYNONYMS: Record<ImportKind, Map<string, string>> = {
   lead: synonymIndex(LEAD_HEADERS),
   activity: synonymIndex(ACTIVITY_HEADERS),
 };
+
+/**
+ * A few of the headers an activity field answers to, the most common first
+ * (`leadEmail` → `Courriel lead`, `E-mail du lead`, `Lead email`), for messages
+ * that say what a missing column may be called.
+ */
+export function activityHeaderNames(field: string, count = 3): string[] {
+  return ACTIVITY_HEADERS[field as ActivityField]?.slice(0, count) ?? [];
+}
 
 /** The fields of `kind`. */
 export function fieldsOf(kind: ImportKind): readonly string[] {
@@ -387,10 +488,19 @@ export function mapColumns(
 
   for (const group of REQUIRED[kind]) {
     if (group.some((f) => byField.has(f))) continue;
+    // An activity file says which names it could have used: the lead's columns go by many.
+    const names: Record<string, string> = kind === "activity"
+      ? { names: group.flatMap((f) => activityHeaderNames(f)).join(LIST) }
+      : {};
     issues.push({
       code: "column_missing",
       field: group[0],
-      params: { ...file, fields: group.join(LIST), found: headers.filter((h) => h.trim() !== "").join(LIST) },
+      params: {
+        ...file,
+        fields: group.join(LIST),
+        found: headers.filter((h) => h.trim() !== "").join(LIST),
+        ...names,
+      },
     });
   }
 

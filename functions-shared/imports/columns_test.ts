@@ -47,7 +47,7 @@ Deno.test("mapColumns() maps French and English headers whatever their case, acc
 
 Deno.test("mapColumns() maps activity headers", () => {
   const r = mapColumns(
-    ["Type", "Résumé", "Note", "Échéance", "Email du lead", "Référence lead", "Assigné à"],
+    ["Type", "Résumé", "Note", "Échéance", "Email du lead", "Référence lead", "Assigné à", "Téléphone lead"],
     "activity",
   );
   assert.ok(r.ok);
@@ -59,7 +59,65 @@ Deno.test("mapColumns() maps activity headers", () => {
     leadEmail: 4,
     leadRef: 5,
     assignedTo: 6,
+    leadPhone: 7,
   });
+});
+
+Deno.test("mapColumns() knows the French and English names of an activity's lead and of Odoo's export headers", () => {
+  const names: Record<string, string[]> = {
+    leadEmail: [
+      "Courriel lead",
+      "Courriel du lead",
+      "E-mail du lead",
+      "Email du lead",
+      "E-mail lead",
+      "Lead email",
+      "Lead e-mail",
+      "Lead Email Address",
+      "Email",
+      "Courriel",
+    ],
+    leadRef: [
+      "Référence lead",
+      "Référence du lead",
+      "Réf. lead",
+      "Lead reference",
+      "Lead ref",
+      "Lead ID",
+      "Identifiant externe",
+      "External ID",
+      // Odoo 17's mail.activity `res_id` (addons/mail/models/mail_activity.py) and its fr.po name
+      "Related Document ID",
+      "ID du document associé",
+    ],
+    leadPhone: ["Téléphone lead", "Téléphone du lead", "Tél. lead", "Lead phone", "Téléphone"],
+    // Odoo's field labels for mail.activity, English then French (addons/mail/i18n/fr.po)
+    type: ["Type", "Activity Type", "Type d'activité", "Activité"],
+    summary: ["Summary", "Résumé"],
+    dueDate: ["Due Date", "Date d'échéance", "Échéance", "Deadline"],
+    assignedTo: ["Assigned to", "Attribué à", "Assigné à"],
+    note: ["Note", "Notes"],
+  };
+  for (const [field, headers] of Object.entries(names)) {
+    for (const h of headers) {
+      const lead = field.startsWith("lead") ? [] : ["Courriel lead"];
+      const content = ["type", "summary", "note"].includes(field) ? [] : ["Résumé"];
+      const r = mapColumns([h, ...lead, ...content], "activity");
+      assert.ok(r.ok, h);
+      assert.equal((r.mapping.index as Record<string, number>)[field], 0, `${h} → ${field}`);
+    }
+  }
+  const odoo = mapColumns([
+    "Référence lead",
+    "Courriel lead",
+    "Type",
+    "Résumé",
+    "Échéance",
+    "Assigné à",
+    "Note",
+  ], "activity");
+  assert.ok(odoo.ok);
+  assert.deepEqual(odoo.mapping.ignored, []);
 });
 
 Deno.test("headerKey() ignores accents, case, spaces and punctuation", () => {
@@ -101,7 +159,10 @@ Deno.test("mapColumns() names the missing required column", () => {
   );
   const a = mapColumns(["Type", "Résumé"], "activity");
   assert.ok(!a.ok);
-  assert.match(message(a.issues[0], "en"), /Required column missing: "Lead email" or "Lead reference"/);
+  assert.equal(
+    message(a.issues[0], "en"),
+    'Required column missing: "Lead email", "Lead reference" or "Lead phone" (columns found: "Type", "Résumé"); recognised names: "Courriel lead", "E-mail du lead", "Lead email", "Référence lead", "Lead reference", "Lead", "Téléphone lead", "Lead phone", "Téléphone du lead"…, or give an explicit column mapping',
+  );
 });
 
 Deno.test("mapColumns() refuses an explicit mapping to an unknown header or field", () => {

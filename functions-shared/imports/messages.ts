@@ -37,13 +37,15 @@ export type IssueCode =
   | "column_duplicate"
   | "mapping_unknown_header"
   | "mapping_unknown_field"
+  | "activity_lead_column_unmapped"
   // one row
   | "row_field_count"
   | "required"
   | "lead_identity_missing"
   | "activity_lead_missing"
   | "activity_content_missing"
-  | "activity_type_invalid"
+  | "activity_lead_not_found"
+  | "activity_lead_ambiguous"
   | "too_long"
   | "email_invalid"
   | "phone_invalid"
@@ -107,8 +109,9 @@ const FIELD_LABELS: Record<string, { fr: string; en: string }> = {
   summary: { fr: "Résumé", en: "Summary" },
   note: { fr: "Note", en: "Note" },
   dueDate: { fr: "Échéance", en: "Due date" },
-  leadEmail: { fr: "Email du lead", en: "Lead email" },
+  leadEmail: { fr: "Courriel lead", en: "Lead email" },
   leadRef: { fr: "Référence lead", en: "Lead reference" },
+  leadPhone: { fr: "Téléphone lead", en: "Lead phone" },
   assignedTo: { fr: "Assigné à", en: "Assigned to" },
 };
 
@@ -276,7 +279,13 @@ const fr: Texts = {
   column_missing: (p) =>
     `${fileWhere(p, "fr")}colonne obligatoire absente : ${
       list(p.fields, "fr", { last: "ou", labels: true })
-    } (colonnes trouvées : ${list(p.found, "fr", { last: ",", none: "aucune" })})`,
+    } (colonnes trouvées : ${list(p.found, "fr", { last: ",", none: "aucune" })})${
+      p.names
+        ? ` ; noms reconnus : ${
+          list(p.names, "fr", { last: "," })
+        }…, ou indiquez la correspondance des colonnes`
+        : ""
+    }`,
   column_duplicate: (p, l) =>
     `${fileWhere(p, "fr")}les colonnes ${
       list(p.headers, "fr", { last: "et" })
@@ -285,14 +294,27 @@ const fr: Texts = {
     `correspondance des colonnes : la colonne ${q.fr(p.header)} n'existe pas dans le fichier`,
   mapping_unknown_field: (p) =>
     `correspondance des colonnes : champ ${q.fr(p.target)} inconnu (champs possibles : ${p.allowed})`,
+  activity_lead_column_unmapped: (p, _l, i) =>
+    `${
+      where(i, p, "fr")
+    }la ligne n'a ni référence, ni e-mail, ni téléphone du lead dans une colonne reconnue, mais la colonne ${
+      q.fr(p.header)
+    }, que l'import ne reconnaît pas, semble contenir ${
+      p.field === "leadEmail" ? "l'e-mail du lead" : "le lead"
+    } : nommez-la ${list(p.names, "fr", { last: "ou" })}, ou indiquez la correspondance des colonnes (${
+      q.fr(p.header)
+    } → ${q.fr(fieldLabel(String(p.field), "fr"))}, ou à ignorer)`,
   row_field_count: (p) =>
     `${p.actual} valeurs au lieu de ${p.expected}, le nombre de colonnes de l'en-tête (séparateur ou guillemet en trop dans la ligne ?)`,
   required: (_p, l) => `${q.fr(l)} : valeur obligatoire`,
   lead_identity_missing: () => `il faut au moins un titre, un nom de contact, une société ou un courriel`,
   activity_lead_missing: () => `il faut l'email ou la référence du lead auquel rattacher l'activité`,
   activity_content_missing: () => `il faut au moins un type, un résumé ou une note`,
-  activity_type_invalid: (p, l) =>
-    `${q.fr(l)} : type inconnu ${q.fr(p.value)} (types possibles : ${list(p.allowed, "fr", { last: "ou" })})`,
+  activity_lead_not_found: (p) => `lead introuvable : aucun lead de la société n'a ${leadKeys(p, "fr")}`,
+  activity_lead_ambiguous: (p) =>
+    `lead ambigu : ${p.count} leads de la société ont ${leadKey(String(p.key), p.value, "fr")} (leads n° ${
+      leadIds(p)
+    }) ; l'activité n'est rattachée à aucun : donnez-lui une référence qui n'en désigne qu'un`,
   too_long: (p, l) => `${q.fr(l)} : ${p.length} caractères, au plus ${p.max} permis`,
   email_invalid: (p, l) => `${q.fr(l)} : adresse invalide (valeur ${q.fr(p.value)})`,
   phone_invalid: (p, l) => `${q.fr(l)} : numéro de téléphone invalide (valeur ${q.fr(p.value)})`,
@@ -357,21 +379,36 @@ const en: Texts = {
   column_missing: (p) =>
     `${fileWhere(p, "en")}required column missing: ${
       list(p.fields, "en", { last: "or", labels: true })
-    } (columns found: ${list(p.found, "en", { last: ",", none: "none" })})`,
+    } (columns found: ${list(p.found, "en", { last: ",", none: "none" })})${
+      p.names
+        ? `; recognised names: ${list(p.names, "en", { last: "," })}…, or give an explicit column mapping`
+        : ""
+    }`,
   column_duplicate: (p, l) =>
     `${fileWhere(p, "en")}columns ${list(p.headers, "en", { last: "and" })} all map to field ${
       q.en(l)
     }: keep one, or give an explicit column mapping`,
   mapping_unknown_header: (p) => `column mapping: the file has no column ${q.en(p.header)}`,
   mapping_unknown_field: (p) => `column mapping: unknown field ${q.en(p.target)} (fields: ${p.allowed})`,
+  activity_lead_column_unmapped: (p, _l, i) =>
+    `${where(i, p, "en")}the row has no lead reference, email or phone in a recognised column, but column ${
+      q.en(p.header)
+    }, which the import does not recognise, seems to hold ${
+      p.field === "leadEmail" ? "the lead's email" : "the lead"
+    }: name it ${list(p.names, "en", { last: "or" })}, or give an explicit column mapping (${
+      q.en(p.header)
+    } → ${q.en(fieldLabel(String(p.field), "en"))}, or ignored)`,
   row_field_count: (p) =>
     `${p.actual} values instead of ${p.expected}, the header's column count (a stray delimiter or quote in the row?)`,
   required: (_p, l) => `${q.en(l)}: a value is required`,
   lead_identity_missing: () => `a lead needs at least a title, a contact name, a company or an email`,
   activity_lead_missing: () => `an activity needs the email or reference of its lead`,
   activity_content_missing: () => `an activity needs at least a type, a summary or a note`,
-  activity_type_invalid: (p, l) =>
-    `${q.en(l)}: unknown type ${q.en(p.value)} (types: ${list(p.allowed, "en", { last: "or" })})`,
+  activity_lead_not_found: (p) => `lead not found: no lead of the company has ${leadKeys(p, "en")}`,
+  activity_lead_ambiguous: (p) =>
+    `ambiguous lead: ${p.count} leads of the company have ${leadKey(String(p.key), p.value, "en")} (leads ${
+      leadIds(p)
+    }); the activity is linked to none: give it a reference that names only one`,
   too_long: (p, l) => `${q.en(l)}: ${p.length} characters, at most ${p.max} allowed`,
   email_invalid: (p, l) => `${q.en(l)}: invalid address (value ${q.en(p.value)})`,
   phone_invalid: (p, l) => `${q.en(l)}: invalid phone number (value ${q.en(p.value)})`,
@@ -384,6 +421,30 @@ const en: Texts = {
     `${q.en(l)}: invalid date (value ${q.en(p.value)}); accepted formats: dd/mm/yyyy, yyyy-mm-dd`,
   date_out_of_range: (p, l) => `${q.en(l)}: date outside 1900–2100 (value ${q.en(p.value)})`,
 };
+
+/** `la référence « R »` / `reference "R"`: one key an activity names its lead by. */
+function leadKey(key: string, value: unknown, locale: Locale): string {
+  const words: Record<string, { fr: string; en: string }> = {
+    ref: { fr: "la référence", en: "reference" },
+    email: { fr: "l'e-mail", en: "email" },
+    phone: { fr: "le téléphone", en: "phone" },
+  };
+  return `${words[key]?.[locale] ?? key} ${q[locale](value)}`;
+}
+
+/** Every key an activity gave for its lead (`params.ref`, `.email`, `.phone`), joined with `ni` / `or`. */
+function leadKeys(p: Record<string, string | number>, locale: Locale): string {
+  const keys = (["ref", "email", "phone"] as const).filter((k) => p[k] !== undefined && p[k] !== "")
+    .map((k) => leadKey(k, p[k], locale));
+  if (keys.length <= 1) return keys[0] ?? "";
+  return keys.slice(0, -1).join(", ") + (locale === "fr" ? " ni " : " or ") + keys.at(-1);
+}
+
+/** The lead ids of an ambiguous match (`params.leads`, the first few), `…` when there are more. */
+function leadIds(p: Record<string, string | number>): string {
+  const ids = String(p.leads ?? "").split(LIST).filter((x) => x !== "");
+  return ids.join(", ") + (Number(p.count) > ids.length ? ", …" : "");
+}
 
 function formatBytes(n: number, locale: Locale): string {
   if (n >= 1024 * 1024) {

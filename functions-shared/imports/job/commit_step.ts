@@ -116,7 +116,8 @@ export async function commitStep(d: CommitDeps, job: ImportJob, budget: Budget):
   if (todo.length) return { rows, finished: false };
   const [unlinked] = await d.sql<{ n: number }[]>`
     select count(*)::int as n from public.import_rows
-     where job_id = ${job.id} and status = 'invalid' and errors -> 0 -> 'params' ->> 'reason' = 'not_found'`;
+     where job_id = ${job.id} and status = 'invalid'
+       and errors -> 0 -> 'params' ->> 'reason' in ('not_found', 'ambiguous')`;
   const report = unlinked.n > 0 ? await writeErrorReport(d, job, parse.headers) : job.error_report_path;
   await d.sql`
     update public.import_jobs set status = 'completed', step = 'done', progress = 100, eta_s = 0,

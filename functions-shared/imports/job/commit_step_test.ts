@@ -178,19 +178,22 @@ Deno.test("activities are linked to their lead by external id or email; unknown 
     assert.equal(job.status, "completed", job.error_message);
     assert.deepEqual([job.committed_rows, job.invalid_rows], [2, 1]);
     const acts = await kit.db.sql`
-      select l.title, a.activity_type, a.summary, a.due_date::text, a.assigned_to
+      select l.title, a.activity_type, a.type_label, a.summary, a.due_date::text, a.assigned_to
         from public.activities a join public.leads l on l.id = a.lead_id order by a.id`;
-    assert.deepEqual(acts.map((a) => [a.title, a.activity_type, a.summary, a.due_date, a.assigned_to]), [
-      ["Ancien 1", "call", "Rappeler", "2025-03-15", kit.member],
-      ["Ancien 2", "meeting", "Démo", null, null],
-    ]);
+    assert.deepEqual(
+      acts.map((a) => [a.title, a.activity_type, a.type_label, a.summary, a.due_date, a.assigned_to]),
+      [
+        ["Ancien 1", "call", "Appel", "Rappeler", "2025-03-15", kit.member],
+        ["Ancien 2", "meeting", "Réunion", "Démo", null, null],
+      ],
+    );
     const report = new TextDecoder().decode(
       new Uint8Array(await new Response(await kit.store.get(job.error_report_path)).arrayBuffer()),
     );
     assert.match(
       report,
-      /\r\n4;[^;]*;[^;]*;INCONNU;;Tâche;Relancer/,
-      "row 4 (the unknown lead) is in the error report",
+      /\r\n4;[^;]*;Lead introuvable : aucun lead de la société n'a la référence « INCONNU »;INCONNU;;Tâche;Relancer/,
+      "row 4 (the unknown lead) is in the error report, with its reason",
     );
   } finally {
     await kit.close();

@@ -143,7 +143,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
   if (!m.ok) throw new Error("the mapping that passed at sniffing no longer does");
   const validate = job.kind === "leads"
     ? leadRowValidator(m.mapping as ColumnMapping<never>)
-    : activityRowValidator(m.mapping as ColumnMapping<never>);
+    : activityRowValidator(m.mapping as ColumnMapping<never>, explicitMapping(job), job.file_name);
   const flushRows = d.flushRows ?? 5_000;
   const now = d.now ?? (() => performance.now());
   const t0 = now();

@@ -282,7 +282,10 @@ export function buildCorpus(): CorpusFile[] {
       about: "activities without a lead column",
       kind: "activity",
       bytes: utf8(crlf("Type;Résumé;Échéance", "Appel;Relancer;15/03/2024")),
-      expect: { code: "column_missing", fragment: "« Email du lead » ou « Référence lead »" },
+      expect: {
+        code: "column_missing",
+        fragment: "« Courriel lead », « Référence lead » ou « Téléphone lead »",
+      },
     },
     {
       name: "lignes-irregulieres.csv",
@@ -349,11 +352,18 @@ export function buildCorpus(): CorpusFile[] {
       expect: { code: "lead_identity_missing", row: 3, fragment: "Il faut au moins un titre" },
     },
     {
-      name: "activites-type.csv",
-      about: "an unknown activity type",
+      name: "activites-courriel-non-reconnu.csv",
+      about: "activities whose lead e-mail is under a header the import does not know",
       kind: "activity",
-      bytes: utf8(crlf("Type;Résumé;Email du lead", "Appel;Relancer;a@x.fr", "Pigeon;Envoyer;b@x.fr")),
-      expect: { code: "activity_type_invalid", row: 3, field: "type", fragment: "type inconnu « Pigeon »" },
+      bytes: utf8(
+        crlf("Référence lead;Adresse du client;Type;Résumé", "L1;;Appel;Relancer", ";b@x.fr;Pigeon;Envoyer"),
+      ),
+      expect: {
+        code: "activity_lead_column_unmapped",
+        row: 3,
+        fragment:
+          "la colonne « Adresse du client », que l'import ne reconnaît pas, semble contenir l'e-mail du lead",
+      },
     },
     {
       name: "dates-numeros-serie.xlsx",

@@ -36,7 +36,7 @@ async function firstIssue(f: CorpusFile): Promise<Issue | null> {
     if (!mapped.ok) return mapped.issues[0];
     const validate = f.kind === "lead"
       ? leadRowValidator(mapped.mapping as never)
-      : activityRowValidator(mapped.mapping as never);
+      : activityRowValidator(mapped.mapping as never, undefined, f.name);
     for await (const batch of rows) {
       for (const r of batch.rows) {
         const v = validate(r.values, r.rowNumber);
