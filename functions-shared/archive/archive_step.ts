@@ -278,6 +278,8 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       // Files waiting out a backoff are not work for now: chaining stops, and
       // the cron job comes back for them.
       more: r.stoppedBy !== "empty" || discoveryPending,
+      // Claimed nothing and discovered nothing: no chain (the lease holders' chains or cron go on).
+      worked: r.batches > 0 || discovery.pages > 0,
       errors: r.errors,
       details: { batches: r.batches, stoppedBy: r.stoppedBy, discovery },
     };
