@@ -50,3 +50,26 @@ Deno.test("loadConfig() never repeats a secret's value in its error", () => {
     (e: Error) => !e.message.includes("hunter2-secret"),
   );
 });
+
+Deno.test("loadConfig() asks each function only for what it uses: imports and status need no Odoo", () => {
+  const halfOdoo = { ...base, ODOO_URL: "http://odoo", ODOO_TRANSPORT: "xmlrpc" };
+  assert.equal(loadConfig(halfOdoo, { odoo: "ignored" }).odoo, undefined, "imports ignore a half-set Odoo");
+  assert.equal(
+    loadConfig({ ...base, STORAGE_KIND: "nope" }, { odoo: "ignored", storage: false }).odoo,
+    undefined,
+  );
+  assert.throws(() => loadConfig(base, { odoo: "required" }), /ODOO_URL is missing/, "the sync needs Odoo");
+  assert.equal(loadConfig(base).maxBodyBytes, 1_048_576);
+  assert.equal(loadConfig({ ...base, MAX_BODY_BYTES: "2048" }).maxBodyBytes, 2048);
+});
+
+Deno.test("loadConfig() takes an empty ODOO_API_KEY as unset: ODOO_PASSWORD stays in force", () => {
+  const odoo = { ...base, ODOO_URL: "http://odoo", ODOO_DB: "crm", ODOO_LOGIN: "admin" };
+  assert.equal(loadConfig({ ...odoo, ODOO_API_KEY: "", ODOO_PASSWORD: "secret" }).odoo?.secret, "secret");
+  assert.equal(loadConfig({ ...odoo, ODOO_API_KEY: " ", ODOO_PASSWORD: "secret" }).odoo?.secret, "secret");
+  assert.equal(loadConfig({ ...odoo, ODOO_API_KEY: "key", ODOO_PASSWORD: "secret" }).odoo?.secret, "key");
+  assert.throws(
+    () => loadConfig({ ...odoo, ODOO_API_KEY: "", ODOO_PASSWORD: "" }),
+    /ODOO_PASSWORD or ODOO_API_KEY/,
+  );
+});
