@@ -611,6 +611,8 @@ export type Database = {
       };
       "migration_logs": {
         Row: {
+          "calls": number;
+          "code": string | null;
           "cpu_ms": number | null;
           "created_at": string;
           "details": Json | null;
@@ -620,6 +622,7 @@ export type Database = {
           "function_name": string;
           "id": number;
           "migrated": number;
+          "minute": string | null;
           "peak_memory_mb": number | null;
           "remaining": number | null;
           "status": string;
@@ -627,6 +630,8 @@ export type Database = {
         };
         ComputedFields: never;
         Insert: {
+          "calls"?: number;
+          "code"?: string | null;
           "cpu_ms"?: number | null;
           "created_at"?: string;
           "details"?: Json | null;
@@ -636,12 +641,15 @@ export type Database = {
           "function_name": string;
           "id"?: never;
           "migrated"?: number;
+          "minute"?: string | null;
           "peak_memory_mb"?: number | null;
           "remaining"?: number | null;
           "status": string;
           "trigger"?: string | null;
         };
         Update: {
+          "calls"?: number;
+          "code"?: string | null;
           "cpu_ms"?: number | null;
           "created_at"?: string;
           "details"?: Json | null;
@@ -651,6 +659,7 @@ export type Database = {
           "function_name"?: string;
           "id"?: never;
           "migrated"?: number;
+          "minute"?: string | null;
           "peak_memory_mb"?: number | null;
           "remaining"?: number | null;
           "status"?: string;
