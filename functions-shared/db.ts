@@ -9,13 +9,12 @@
  * uncaught `TypeError: Cannot read properties of null (reading 'write')` from
  * `connection.js:255` (a `setImmediate`, outside any promise), which kills a
  * Deno process, and the query it sent never settles (porsager/postgres#1154,
- * #1208; seen when PostgreSQL restarted during a sync page, issue #13). So:
- * a reserved connection that saw its connection fail refuses later queries at
- * once (`db_unavailable`) instead of writing to the dead socket, and is not
- * released into the pool (postgres.js would hand its dropped socket to the
- * next query, which would then hang), and a
- * process-level guard swallows that one TypeError (and only it) should it
- * still come, so that the server answers the call instead of dying.
+ * #1208; seen when PostgreSQL restarted during a sync page, issue #13), and a
+ * released connection whose socket was dropped goes back to the pool, where
+ * the next query hangs. So `reserve()` here opens a connection of its own
+ * (`ownConnection`), which fails cleanly, and a process-level guard swallows
+ * that one TypeError (and only it) should it still come from elsewhere, so
+ * that the server answers the call instead of dying.
  */
 import { postgres, type Sql } from "./deps.ts";
 import { PasserelleError } from "./errors.ts";
@@ -84,55 +83,52 @@ function installCrashGuard(): void {
 type Reserved = Awaited<ReturnType<Sql["reserve"]>>;
 
 /**
- * A reserved connection that, once one of its queries failed for want of a
- * connection, refuses the next ones at once: postgres.js would write them to
- * the dropped socket and never settle them (porsager/postgres#1154).
+ * What `sql.reserve()` gives, without postgres.js's reserved connections: a
+ * pool of one connection of its own, ended on `release()`. Same session for
+ * every query (session advisory locks hold), and none of the reserved
+ * connections' handling of a lost socket (porsager/postgres#1154, #1208): a
+ * query in flight fails with the connection, and once the connection was lost
+ * every later query fails at once with `db_unavailable` rather than running in
+ * a new session that no longer holds what the first one did.
  */
-function guardReserved(conn: Reserved): Reserved {
+function ownConnection(url: string, options: Parameters<typeof postgres>[1]): Reserved {
   let lost: unknown = null;
-  const watch = <Q extends object>(q: Q): Q => {
-    const then = (q as unknown as PromiseLike<unknown>).then.bind(q);
-    Object.defineProperty(q, "then", {
-      configurable: true,
-      value: (ok?: (v: unknown) => unknown, ko?: (e: unknown) => unknown) =>
-        then(ok, (e: unknown) => {
-          if (isDbUnavailable(e)) lost = e;
-          if (ko) return ko(e);
-          throw e;
-        }),
-    });
-    return q;
-  };
-  return new Proxy(conn, {
+  const one = postgres(url, {
+    ...options,
+    max: 1,
+    // Idle between two queries is normal here (an Odoo call in between): never closed for it.
+    idle_timeout: 0,
+    onclose: () => {
+      lost ??= Object.assign(new Error("connection lost"), { code: "CONNECTION_CLOSED" });
+    },
+  });
+  const refuse = () => Promise.reject(dbUnavailable(lost));
+  return new Proxy(one, {
     apply(target, self, args) {
-      if (lost) return Promise.reject(dbUnavailable(lost));
-      return watch(Reflect.apply(target as never, self, args) as object);
+      return lost ? refuse() : Reflect.apply(target as never, self, args);
     },
     get(target, prop, receiver) {
+      if (prop === "release") return () => void target.end({ timeout: 5 }).catch(() => {});
       const v = Reflect.get(target, prop, receiver);
-      // postgres.js has already moved a lost connection to its closed queue (to
-      // reconnect it); releasing it would put the dropped socket back in the pool.
-      if (prop === "release") return () => lost ? undefined : target.release();
       if (prop === "unsafe" && typeof v === "function") {
-        return (...a: unknown[]) => lost ? Promise.reject(dbUnavailable(lost)) : watch(v.apply(target, a));
+        return (...a: unknown[]) => lost ? refuse() : v.apply(target, a);
       }
       return v;
     },
-  });
+  }) as unknown as Reserved;
 }
 
 /** Opens a small pool; notices (e.g. `raise warning` in chaining) go to `onNotice`. */
 export function connectDb(url: string, opts: { max?: number; onNotice?: (msg: string) => void } = {}): Sql {
   installCrashGuard();
-  const sql = postgres(url, {
-    max: opts.max ?? 3,
+  const options = {
     prepare: false,
     idle_timeout: 20,
     connect_timeout: 10,
-    onnotice: (n) => opts.onNotice?.(String(n.message)),
+    onnotice: (n: { message?: unknown }) => opts.onNotice?.(String(n.message)),
     connection: { application_name: "passerelle" },
-  });
-  const reserve = sql.reserve.bind(sql);
-  Object.defineProperty(sql, "reserve", { value: async () => guardReserved(await reserve()) });
+  };
+  const sql = postgres(url, { ...options, max: opts.max ?? 3 });
+  Object.defineProperty(sql, "reserve", { value: () => Promise.resolve(ownConnection(url, options)) });
   return sql;
 }
