@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { signJwt } from "../../scripts/stack/keys.ts";
+import { importKit, testConfig } from "../imports/job/job_test_kit.ts";
 import { readStatus } from "../status/read_status.ts";
+import { statusHandler } from "../status/status_handler.ts";
 import { authenticate } from "./auth.ts";
 import { serveBatch, type Step } from "./serve_batch.ts";
 
@@ -159,3 +161,56 @@ async function hs256(header: string, payload: Record<string, unknown>): Promise<
   );
   return `${header}.${body}.${b64(sig)}`;
 }
+
+Deno.test("the import and status functions authenticate first too: a big multipart without a key is not read, and refusals are counted", async () => {
+  const kit = await importKit("guard_import");
+  try {
+    const h = kit.handler("leads", { config: { ...testConfig, maxUploadBytes: 1024 * 1024 } });
+    const body = countedBody(300 * 1024 * 1024);
+    const res = await h(
+      new Request("http://localhost/functions/v1/import-leads", {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=x" },
+        body: body.stream,
+      }),
+    );
+    assert.equal(res.status, 401);
+    assert.ok(body.pulled() <= 2 * 1024 * 1024, `pulled ${body.pulled()} bytes`);
+
+    // With a key, a multipart body past MAX_UPLOAD_BYTES stops at the cap.
+    const admin = await kit.token(kit.admin, "admin@exemple.fr");
+    const big = countedBody(300 * 1024 * 1024, 64 * 1024);
+    const capped = await h(
+      new Request("http://localhost/functions/v1/import-leads", {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "multipart/form-data; boundary=x" },
+        body: big.stream,
+      }),
+    );
+    assert.equal(capped.status, 413);
+    assert.equal((await capped.json()).code, "body_too_large");
+    assert.ok(big.pulled() <= 1024 * 1024 + 3 * 64 * 1024, `pulled ${big.pulled()} bytes`);
+
+    const status = statusHandler({ sql: kit.db.sql, keys: testConfig });
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await status(new Request("http://x/functions/v1/migration-status"))).status, 401);
+    }
+    const member = await kit.token(kit.member);
+    const forbidden = await status(
+      new Request("http://x/functions/v1/migration-status", {
+        headers: { authorization: `Bearer ${member}` },
+      }),
+    );
+    assert.equal(forbidden.status, 403);
+    const rows = await kit.db.sql`
+      select function_name, code, calls from public.migration_logs where minute is not null order by function_name, code`;
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
+      { function_name: "import-leads", code: "auth_missing", calls: 1 },
+      { function_name: "import-leads", code: "body_too_large", calls: 1 },
+      { function_name: "migration-status", code: "auth_missing", calls: 3 },
+      { function_name: "migration-status", code: "forbidden", calls: 1 },
+    ]);
+  } finally {
+    await kit.close();
+  }
+});
