@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { PasserelleError } from "./errors.ts";
+import { importFunction } from "./imports/job/import_function.ts";
 
 const base = {
   SUPABASE_URL: "https://abc.supabase.co",
@@ -72,4 +73,19 @@ Deno.test("loadConfig() takes an empty ODOO_API_KEY as unset: ODOO_PASSWORD stay
     () => loadConfig({ ...odoo, ODOO_API_KEY: "", ODOO_PASSWORD: "" }),
     /ODOO_PASSWORD or ODOO_API_KEY/,
   );
+});
+
+Deno.test("an import function boots with a half-set Odoo and answers the caller, not 500 config_invalid", async () => {
+  const env = {
+    ...base,
+    SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:1/postgres",
+    STORAGE_KIND: "local",
+    STORAGE_LOCAL_DIR: "/tmp",
+    ODOO_URL: "http://odoo", // no ODOO_DB, login or password: the sync and archive would refuse to boot
+  };
+  const res = await importFunction(env, "import-leads", "leads")(
+    new Request("http://x/functions/v1/import-leads", { method: "POST" }),
+  );
+  assert.equal(res.status, 401, "it boots: an unauthenticated call is refused as such");
+  assert.equal((await res.json()).code, "auth_missing");
 });

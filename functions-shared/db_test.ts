@@ -9,33 +9,9 @@
 import assert from "node:assert/strict";
 import { generateDataset } from "../scripts/odoo_simulator/dataset.ts";
 import { startFunctionStack } from "../scripts/testing/function_stack.ts";
+import { restartTestCluster } from "../scripts/testing/test_cluster.ts";
 import { createTestDatabase } from "../scripts/testing/test_database.ts";
 import { isDbUnavailable } from "./db.ts";
-
-async function restartTestCluster(): Promise<void> {
-  const dir = Deno.env.get("PASSERELLE_TEST_STACK_DIR");
-  const major = Deno.env.get("PASSERELLE_TEST_PG_MAJOR");
-  const url = Deno.env.get("PASSERELLE_TEST_PG");
-  assert.ok(dir && major && url, "run with deno task test (it starts the test cluster)");
-  const dataDir = `${dir}/pg${major}`;
-  const pgCtl = [
-    `/usr/lib/postgresql/${major}/bin/pg_ctl`,
-    "restart",
-    "-m",
-    "fast",
-    "-w",
-    "-D",
-    dataDir,
-    "-l",
-    `${dataDir}/server.log`,
-    "-o",
-    `-p ${new URL(url).port}`,
-  ];
-  const argv = Deno.uid() === 0 ? ["runuser", "-u", "postgres", "--", ...pgCtl] : pgCtl;
-  const out = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "piped" })
-    .output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-}
 
 Deno.test("isDbUnavailable() tells a lost database from a query that failed", () => {
   assert.equal(isDbUnavailable(Object.assign(new Error("x"), { code: "CONNECTION_CLOSED" })), true);

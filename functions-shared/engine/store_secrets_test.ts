@@ -5,14 +5,8 @@
  * cluster's own server log.
  */
 import assert from "node:assert/strict";
+import { testServerLog } from "../../scripts/testing/test_cluster.ts";
 import { createTestDatabase } from "../../scripts/testing/test_database.ts";
-
-const serverLog = async () => {
-  const dir = Deno.env.get("PASSERELLE_TEST_STACK_DIR");
-  assert.ok(dir, "PASSERELLE_TEST_STACK_DIR is set by deno task test");
-  const major = Deno.env.get("PASSERELLE_TEST_PG_MAJOR");
-  return await Deno.readTextFile(`${dir}/pg${major}/server.log`);
-};
 
 Deno.test("store_secrets() with a bad URL or key answers why, and the key never reaches the server log", async () => {
   const db = await createTestDatabase("store_secrets");
@@ -34,10 +28,10 @@ Deno.test("store_secrets() with a bad URL or key answers why, and the key never 
     const marker = `marker-${crypto.randomUUID()}`;
     await db.sql.unsafe(`select 1 / 0, '${marker}'`).catch(() => {});
     const until = Date.now() + 5000;
-    let log = await serverLog();
+    let log = await testServerLog();
     while (!log.includes(marker) && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 200));
-      log = await serverLog();
+      log = await testServerLog();
     }
     assert.ok(log.includes(marker), "the failed statement is in the server log");
     assert.ok(!log.includes(key), "the key is not");
