@@ -14,7 +14,7 @@ export interface ChainDrive {
   fire: (body: Record<string, unknown>) => Promise<Response>;
   /** Whether the work is done (the job completed, nothing left to archive). */
   done: () => Promise<boolean>;
-  /** What the next call will do, to group calls by step (read before the call). */
+  /** Which step the work is at (read before and after each call), to group calls by step. */
   step?: () => Promise<string>;
   maxCalls?: number;
 }
@@ -28,10 +28,13 @@ export async function driveChain(d: ChainDrive): Promise<CallCost[]> {
       delete from net.http_request_queue where id = (select min(id) from net.http_request_queue)
       returning body`;
     const body = queued?.body ? JSON.parse(new TextDecoder().decode(queued.body)) : { trigger: "cron" };
-    const step = await d.step?.();
+    const before = await d.step?.();
     const res = await d.fire(body);
     const answer = await res.json();
     if (res.status !== 200) throw new Error(`call answered ${res.status}: ${JSON.stringify(answer)}`);
+    // A call that moved the work on from one step to the next did some of both.
+    const after = await d.step?.();
+    const step = before === after ? before : `${before}+${after}`;
     calls.push({ cpuMs: answer.cpuMs, peakMemoryMb: answer.peakMemoryMb, elapsedS: answer.elapsedS, step });
   }
   // Calls still queued when the work is done are made too (each is billed): they find nothing.

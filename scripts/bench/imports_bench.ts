@@ -132,7 +132,7 @@ export const benchImports: Bench = async (report, { quick }) => {
         sql: db.sql,
         fire: post,
         done: async () => !["queued", "parsing", "committing", "ready"].includes(await status()),
-        step: async () => ((await status()) === "committing" ? "commit" : "parse"),
+        step: async () => (["queued", "parsing"].includes(await status()) ? "parse" : "commit"),
       });
       return { jobId, calls };
     };
