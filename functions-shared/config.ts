@@ -42,6 +42,10 @@ export interface Config {
   uploadConcurrency: number;
   /** Seconds a claimed item stays leased before another call may take it again. */
   leaseS: number;
+  /** Largest JSON body a call reads (`MAX_BODY_BYTES`); larger ones answer 413 unread. */
+  maxBodyBytes: number;
+  /** Largest multipart upload an import accepts (`MAX_UPLOAD_BYTES`); streamed, never held whole. */
+  maxUploadBytes: number;
   /** The company (tenant) Odoo's leads belong to. */
   companyName: string;
   storage: { kind: "supabase" | "local"; bucket: string; localDir?: string };
@@ -79,12 +83,13 @@ function url(env: Env, name: string, issues: Issue[]): string {
 
 /** Odoo settings, present when `ODOO_URL` is set (the import functions need none). */
 function odooConfig(env: Env, issues: Issue[]): OdooConfig | undefined {
-  if (!env.ODOO_URL) return undefined;
+  if (!env.ODOO_URL?.trim()) return undefined;
   const transport = env.ODOO_TRANSPORT ?? "jsonrpc";
   if (transport !== "jsonrpc" && transport !== "json2") {
     issues.push(`ODOO_TRANSPORT must be "jsonrpc" or "json2" (got "${transport}")`);
   }
-  const secret = env.ODOO_API_KEY ?? env.ODOO_PASSWORD;
+  // An empty setting is an unset one: an empty ODOO_API_KEY leaves ODOO_PASSWORD in force.
+  const secret = env.ODOO_API_KEY?.trim() || env.ODOO_PASSWORD?.trim() || undefined;
   if (!secret) issues.push("ODOO_PASSWORD or ODOO_API_KEY is missing");
   return {
     url: url(env, "ODOO_URL", issues),
@@ -96,11 +101,25 @@ function odooConfig(env: Env, issues: Issue[]): OdooConfig | undefined {
   };
 }
 
-/** Reads and validates every setting; throws one error naming all problems. */
-export function loadConfig(env: Env): Config {
+/**
+ * The settings a function uses beyond the common ones: `odoo` (sync, archive:
+ * required; default: read when ODOO_URL is set; imports and status: ignored,
+ * so that a half-set Odoo never stops them) and `storage` (default true).
+ */
+export interface ConfigNeeds {
+  odoo?: "required" | "optional" | "ignored";
+  storage?: boolean;
+}
+
+/** Reads and validates every setting the function needs; throws one error naming all problems. */
+export function loadConfig(env: Env, needs: ConfigNeeds = {}): Config {
   const issues: Issue[] = [];
   const storageKind = env.STORAGE_KIND ?? "supabase";
-  if (storageKind !== "supabase" && storageKind !== "local") {
+  const odooNeed = needs.odoo ?? "optional";
+  if (odooNeed === "required" && !env.ODOO_URL?.trim()) {
+    issues.push("ODOO_URL is missing (with ODOO_DB, ODOO_LOGIN and ODOO_PASSWORD or ODOO_API_KEY)");
+  }
+  if ((needs.storage ?? true) && storageKind !== "supabase" && storageKind !== "local") {
     issues.push(`STORAGE_KIND must be "supabase" or "local" (got "${storageKind}")`);
   }
   const config: Config = {
@@ -118,13 +137,15 @@ export function loadConfig(env: Env): Config {
     chain: (env.CHAIN ?? "on") !== "off",
     uploadConcurrency: integer(env, "UPLOAD_CONCURRENCY", 5, issues),
     leaseS: integer(env, "LEASE_S", 180, issues),
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1_048_576, issues),
+    maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 2 * 1024 ** 3, issues),
     companyName: env.COMPANY_NAME?.trim() || "Odoo",
     storage: {
       kind: storageKind as "supabase" | "local",
       bucket: env.STORAGE_BUCKET || "estimation-files",
       localDir: env.STORAGE_LOCAL_DIR || undefined,
     },
-    odoo: odooConfig(env, issues),
+    odoo: odooNeed === "ignored" ? undefined : odooConfig(env, issues),
     resend: env.RESEND_API_KEY
       ? {
         apiKey: env.RESEND_API_KEY,
@@ -134,7 +155,9 @@ export function loadConfig(env: Env): Config {
       }
       : undefined,
   };
-  if (storageKind === "local" && !config.storage.localDir) issues.push("STORAGE_LOCAL_DIR is missing");
+  if ((needs.storage ?? true) && storageKind === "local" && !config.storage.localDir) {
+    issues.push("STORAGE_LOCAL_DIR is missing");
+  }
   if (issues.length) {
     throw new PasserelleError("config_invalid", `Invalid configuration: ${issues.join("; ")}`);
   }

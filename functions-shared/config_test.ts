@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { PasserelleError } from "./errors.ts";
+import { importFunction } from "./imports/job/import_function.ts";
 
 const base = {
   SUPABASE_URL: "https://abc.supabase.co",
@@ -49,4 +50,42 @@ Deno.test("loadConfig() never repeats a secret's value in its error", () => {
       loadConfig({ ...base, ODOO_URL: "http://odoo", ODOO_PASSWORD: "hunter2-secret", ODOO_TIMEOUT_MS: "x" }),
     (e: Error) => !e.message.includes("hunter2-secret"),
   );
+});
+
+Deno.test("loadConfig() asks each function only for what it uses: imports and status need no Odoo", () => {
+  const halfOdoo = { ...base, ODOO_URL: "http://odoo", ODOO_TRANSPORT: "xmlrpc" };
+  assert.equal(loadConfig(halfOdoo, { odoo: "ignored" }).odoo, undefined, "imports ignore a half-set Odoo");
+  assert.equal(
+    loadConfig({ ...base, STORAGE_KIND: "nope" }, { odoo: "ignored", storage: false }).odoo,
+    undefined,
+  );
+  assert.throws(() => loadConfig(base, { odoo: "required" }), /ODOO_URL is missing/, "the sync needs Odoo");
+  assert.equal(loadConfig(base).maxBodyBytes, 1_048_576);
+  assert.equal(loadConfig({ ...base, MAX_BODY_BYTES: "2048" }).maxBodyBytes, 2048);
+});
+
+Deno.test("loadConfig() takes an empty ODOO_API_KEY as unset: ODOO_PASSWORD stays in force", () => {
+  const odoo = { ...base, ODOO_URL: "http://odoo", ODOO_DB: "crm", ODOO_LOGIN: "admin" };
+  assert.equal(loadConfig({ ...odoo, ODOO_API_KEY: "", ODOO_PASSWORD: "secret" }).odoo?.secret, "secret");
+  assert.equal(loadConfig({ ...odoo, ODOO_API_KEY: " ", ODOO_PASSWORD: "secret" }).odoo?.secret, "secret");
+  assert.equal(loadConfig({ ...odoo, ODOO_API_KEY: "key", ODOO_PASSWORD: "secret" }).odoo?.secret, "key");
+  assert.throws(
+    () => loadConfig({ ...odoo, ODOO_API_KEY: "", ODOO_PASSWORD: "" }),
+    /ODOO_PASSWORD or ODOO_API_KEY/,
+  );
+});
+
+Deno.test("an import function boots with a half-set Odoo and answers the caller, not 500 config_invalid", async () => {
+  const env = {
+    ...base,
+    SUPABASE_DB_URL: "postgresql://postgres@127.0.0.1:1/postgres",
+    STORAGE_KIND: "local",
+    STORAGE_LOCAL_DIR: "/tmp",
+    ODOO_URL: "http://odoo", // no ODOO_DB, login or password: the sync and archive would refuse to boot
+  };
+  const res = await importFunction(env, "import-leads", "leads")(
+    new Request("http://x/functions/v1/import-leads", { method: "POST" }),
+  );
+  assert.equal(res.status, 401, "it boots: an unauthenticated call is refused as such");
+  assert.equal((await res.json()).code, "auth_missing");
 });

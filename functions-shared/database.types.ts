@@ -614,6 +614,8 @@ export type Database = {
       };
       "migration_logs": {
         Row: {
+          "calls": number;
+          "code": string | null;
           "cpu_ms": number | null;
           "created_at": string;
           "details": Json | null;
@@ -623,6 +625,7 @@ export type Database = {
           "function_name": string;
           "id": number;
           "migrated": number;
+          "minute": string | null;
           "peak_memory_mb": number | null;
           "remaining": number | null;
           "status": string;
@@ -630,6 +633,8 @@ export type Database = {
         };
         ComputedFields: never;
         Insert: {
+          "calls"?: number;
+          "code"?: string | null;
           "cpu_ms"?: number | null;
           "created_at"?: string;
           "details"?: Json | null;
@@ -639,12 +644,15 @@ export type Database = {
           "function_name": string;
           "id"?: never;
           "migrated"?: number;
+          "minute"?: string | null;
           "peak_memory_mb"?: number | null;
           "remaining"?: number | null;
           "status": string;
           "trigger"?: string | null;
         };
         Update: {
+          "calls"?: number;
+          "code"?: string | null;
           "cpu_ms"?: number | null;
           "created_at"?: string;
           "details"?: Json | null;
@@ -654,6 +662,7 @@ export type Database = {
           "function_name"?: string;
           "id"?: never;
           "migrated"?: number;
+          "minute"?: string | null;
           "peak_memory_mb"?: number | null;
           "remaining"?: number | null;
           "status"?: string;

@@ -33,6 +33,8 @@ export type ErrorCode =
   | "import_duplicate_file"
   | "backup_invalid"
   | "budget_exhausted"
+  | "body_too_large"
+  | "db_unavailable"
   | "internal"
   | "attachment_unsafe_path"
   | "attachment_in_database";

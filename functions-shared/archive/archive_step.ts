@@ -206,37 +206,51 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
     const big = leaders.filter(isBig);
     const sized = leaders.filter((f) => !isBig(f)).map((f) => ({ file: f, size: f.file_size ?? 0 }));
     let started = false;
+    // A checkpoint before each big file and each read group: it starts only if
+    // the budget still allows one as costly as the costliest so far (wall and
+    // CPU), else its files are given back. Checking only that the budget was
+    // not yet spent let a group started at 49 s run to 68 s (issue #12).
+    const costliest = { wallMs: 0, cpuMs: 0 };
+    const fits = () => !started || (!budget.spent() && budget.allows(costliest));
+    const measured = async (work: () => Promise<void>) => {
+      const wall0 = budget.elapsedMs(), cpu0 = budget.cpuMs();
+      await work();
+      costliest.wallMs = Math.max(costliest.wallMs, budget.elapsedMs() - wall0);
+      costliest.cpuMs = Math.max(costliest.cpuMs, budget.cpuMs() - cpu0);
+    };
     // Big files one at a time: memory stays near one stream's buffers.
     for (const f of big) {
-      if (started && budget.spent()) {
+      if (!fits()) {
         outcome.released!.push(f.id);
         continue;
       }
       started = true;
-      await settle(f, () => uploadStreamed(f));
+      await measured(() => settle(f, () => uploadStreamed(f)));
     }
     for (const group of readBatches(sized, o.maxReadBytes)) {
       // Finish what is in flight; give back what cannot start in time.
-      if (started && budget.spent()) {
+      if (!fits()) {
         outcome.released!.push(...group.map((g) => g.file.id));
         continue;
       }
       started = true;
-      const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
-      const contents: Map<number, Content> = needsRead.length
-        ? await readContents(
-          odoo,
-          needsRead.map((g) => ({ id: g.file.id, odooId: g.file.odoo_id!, size: g.size })),
-          { maxBytes: o.maxReadBytes },
-        )
-        : new Map();
-      await mapLimit(group, o.concurrency, (g) =>
-        settle(g.file, () => {
-          const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
-          if (c instanceof PasserelleError) return Promise.reject(c);
-          return upload(g.file, c ?? new Uint8Array(0));
-        }));
-      contents.clear();
+      await measured(async () => {
+        const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
+        const contents: Map<number, Content> = needsRead.length
+          ? await readContents(
+            odoo,
+            needsRead.map((g) => ({ id: g.file.id, odooId: g.file.odoo_id!, size: g.size })),
+            { maxBytes: o.maxReadBytes },
+          )
+          : new Map();
+        await mapLimit(group, o.concurrency, (g) =>
+          settle(g.file, () => {
+            const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
+            if (c instanceof PasserelleError) return Promise.reject(c);
+            return upload(g.file, c ?? new Uint8Array(0));
+          }));
+        contents.clear();
+      });
     }
     const doneIds = new Map(outcome.done.map((d) => [d.id, d]));
     const failedIds = new Map(outcome.failed.map((f) => [f.id, f.error]));
@@ -280,6 +294,8 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       // Files waiting out a backoff are not work for now: chaining stops, and
       // the cron job comes back for them.
       more: r.stoppedBy !== "empty" || discoveryPending,
+      // Claimed nothing and discovered nothing: no chain (the lease holders' chains or cron go on).
+      worked: r.batches > 0 || discovery.pages > 0,
       errors: r.errors,
       details: { batches: r.batches, stoppedBy: r.stoppedBy, discovery },
     };

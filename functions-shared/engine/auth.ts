@@ -20,6 +20,7 @@ export interface AuthKeys {
 }
 
 const encoder = new TextEncoder();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function digest(s: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(s)));
@@ -55,11 +56,14 @@ export async function authenticate(req: Request, keys: AuthKeys): Promise<Caller
   }
   if (keys.jwtSecret && token.split(".").length === 3) {
     try {
+      // A token without `exp` never expires: Supabase always sets it, so one without is refused.
       const { payload } = await jose.jwtVerify(token, encoder.encode(keys.jwtSecret), {
         algorithms: ["HS256"],
+        requiredClaims: ["exp"],
       });
       if (payload.role === "service_role") return { kind: "service" };
-      if (payload.role === "authenticated" && typeof payload.sub === "string") {
+      // A user is a uuid (auth.users.id): anything else is refused here, not by the database later.
+      if (payload.role === "authenticated" && typeof payload.sub === "string" && UUID.test(payload.sub)) {
         return {
           kind: "user",
           userId: payload.sub,

@@ -9,6 +9,12 @@ export interface StepResult {
   /** Whether more work is known to remain (a sync page was full, files are pending). */
   more: boolean;
   errors: string[];
+  /**
+   * Whether the call did anything (default: it moved or failed items). A call
+   * that did nothing never chains, whatever `more` says: it found its work
+   * leased by another call or waiting, and that call's chain or cron goes on.
+   */
+  worked?: boolean;
   details?: Record<string, unknown>;
 }
 

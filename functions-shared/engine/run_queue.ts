@@ -5,9 +5,12 @@
  * claim the budget must allow another batch as costly as the costliest so
  * far (wall and CPU time), so a call finishes what it has in flight and does
  * not start what it cannot finish: Supabase stops a worker past 2 s of CPU.
+ * An item refused for a key or a right (`pausesWork`) is released, not
+ * failed, and the call ends with that error (the engine pauses the function).
  */
 import type { Budget } from "./budget.ts";
 import { type PasserelleError } from "../errors.ts";
+import { pausesWork } from "./pause_reason.ts";
 
 export interface Outcome<Done> {
   done: Done[];
@@ -54,6 +57,16 @@ export async function runQueue<Item, Done>(d: QueueDeps<Item, Done>): Promise<Qu
     const items = await d.claim(d.batchSize);
     if (items.length === 0) break;
     const outcome = await d.process(items);
+    // A refused key or right fails no item: they stay pending, and the call stops
+    // with that error so that the engine pauses the function (pause_reason.ts).
+    const refused = outcome.failed.find((f) => pausesWork(f.error.code));
+    if (refused) {
+      const keep = outcome.failed.filter((f) => pausesWork(f.error.code)).map((f) => f.id);
+      outcome.failed = outcome.failed.filter((f) => !pausesWork(f.error.code));
+      outcome.released = [...(outcome.released ?? []), ...keep];
+      await d.record(outcome);
+      throw refused.error;
+    }
     await d.record(outcome);
     costliest.wallMs = Math.max(costliest.wallMs, d.budget.elapsedMs() - wall0);
     costliest.cpuMs = Math.max(costliest.cpuMs, d.budget.cpuMs() - cpu0);

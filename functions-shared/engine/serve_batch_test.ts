@@ -195,3 +195,77 @@ Deno.test("serveBatch() answers 400 to a body that is not a JSON object, and log
     await db.drop();
   }
 });
+
+Deno.test("serveBatch() never chains a call that did nothing, whatever it says remains", async () => {
+  const db = await createTestDatabase("serve_idle");
+  try {
+    await db.sql`select passerelle.store_secrets('http://127.0.0.1:9', ${KEY})`;
+    // A job leased by another call: nothing to claim, yet work remains.
+    const idle: Step = () =>
+      Promise.resolve({ migrated: 0, failed: 0, remaining: 3, more: true, errors: [] });
+    const handler = serveBatch({ name: "probe", config, sql: db.sql, step: idle });
+    for (const trigger of ["cron", "chain"]) {
+      const body = await (await handler(call({ authorization: `Bearer ${KEY}` }, { trigger }))).json();
+      assert.equal(body.remainingFlag, true, "work remains");
+      assert.equal(body.chained, 0, `a ${trigger} call that did nothing chains nothing`);
+    }
+    const [{ n }] = await db.sql`select count(*)::int as n from net.http_request_queue`;
+    assert.equal(n, 0);
+    const worked = serveBatch({
+      name: "probe",
+      config,
+      sql: db.sql,
+      step: () =>
+        Promise.resolve({ migrated: 0, failed: 0, remaining: 3, more: true, worked: true, errors: [] }),
+    });
+    const body = await (await worked(call({ authorization: `Bearer ${KEY}` }, { trigger: "chain" }))).json();
+    assert.equal(body.chained, 1, "one that worked (a page of unchanged leads) goes on");
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("serveBatch() pauses the function on a refused Odoo key, with the reason the status shows; resume goes on", async () => {
+  const db = await createTestDatabase("serve_pause");
+  try {
+    await db.sql`select passerelle.store_secrets('http://127.0.0.1:9', ${KEY})`;
+    let refuse = true;
+    const handler = serveBatch({
+      name: "sync-odoo-leads",
+      config,
+      sql: db.sql,
+      step: () =>
+        refuse
+          ? Promise.reject(new PasserelleError("odoo_auth_failed", "Odoo refused the login admin on crm_src"))
+          : step(false)({} as never),
+    });
+    const res = await handler(call({ authorization: `Bearer ${KEY}` }, { trigger: "cron" }));
+    assert.equal(res.status, 500);
+    const body = await res.json();
+    assert.equal(body.code, "odoo_auth_failed");
+    assert.equal(body.paused, true);
+    assert.match(body.message, /^Odoo refused the key: fix ODOO_API_KEY/);
+    const [leads] = await db.sql`
+      select m->>'paused' as paused, m->>'paused_reason' as reason
+        from jsonb_array_elements(passerelle.status()->'migrations') m where m->>'key' = 'leads'`;
+    assert.equal(leads.paused, "true");
+    assert.match(leads.reason, /^Odoo refused the key: fix ODOO_API_KEY .*then resume/);
+    const [summary] = await db.sql`select cron from passerelle.status_summary() where migration = 'leads'`;
+    assert.match(summary.cron, /^paused: Odoo refused the key/);
+    const [{ n }] = await db.sql`select count(*)::int as n from net.http_request_queue`;
+    assert.equal(n, 0, "nothing chained");
+    const paused = await (await handler(call({ authorization: `Bearer ${KEY}` }))).json();
+    assert.equal(paused.paused, true, "calls while paused do nothing");
+
+    refuse = false; // the key was fixed
+    await db.sql`select passerelle.resume('sync-odoo-leads')`;
+    const resumed = await handler(call({ authorization: `Bearer ${KEY}` }));
+    assert.equal(resumed.status, 200);
+    assert.equal((await resumed.json()).migrated, 7);
+    const [after] = await db
+      .sql`select paused, reason from passerelle.controls where function_name = 'sync-odoo-leads'`;
+    assert.deepEqual({ ...after }, { paused: false, reason: null });
+  } finally {
+    await db.drop();
+  }
+});

@@ -20,8 +20,9 @@ export interface CronHealth {
   failing: boolean;
   /**
    * Where the failure shows: `cron` (the run itself failed, e.g. a Vault secret
-   * is missing), `http` (the function refused the call: 401/403), `net`
-   * (pg_net recorded a failed answer: 404, timeout, connection refused).
+   * is missing), `http` (the function refused the cron job's own request:
+   * 401/403, as pg_net recorded it), `net` (pg_net recorded another failed
+   * answer: 404, timeout, connection refused). Only until a call succeeds.
    */
   source: "cron" | "http" | "net" | null;
   message: string | null;
@@ -75,6 +76,10 @@ export interface MigrationStatus extends ProgressFigures {
   last_batch_at: string | null;
   running_calls: number;
   paused: boolean;
+  /** Why it is paused (a refused Odoo or Storage key says what to fix), null when not paused or not said. */
+  paused_reason: string | null;
+  /** Calls refused (no key, a wrong one, a bad body) in the recent window: counted, never a failure. */
+  refused: number;
   alive: boolean;
   cron: CronHealth;
 }
@@ -86,6 +91,12 @@ export interface ImportStatus extends ProgressFigures {
   file_name: string;
   status: "queued" | "parsing" | "ready" | "committing" | "completed" | "failed" | "cancelled";
   step: string | null;
+  /** Rows refused by validation (also in `failed`). */
+  invalid: number;
+  /** Rows found to repeat another row or an existing lead. */
+  duplicates: number;
+  /** Duplicates skipped by the job's strategy. */
+  skipped: number;
 }
 
 /** pg_net's answers in the recent window, whoever they were for. */

@@ -13,7 +13,9 @@
  * 127.0.0.1 with the key kept on the server side.
  */
 import type { Sql } from "../deps.ts";
-import { authenticate, type AuthKeys } from "../engine/auth.ts";
+import { dbUnavailable, isDbUnavailable } from "../db.ts";
+import type { AuthKeys } from "../engine/auth.ts";
+import { admit, refuse } from "../engine/request_guard.ts";
 import { asPasserelleError, PasserelleError } from "../errors.ts";
 import { pageWithSnapshot } from "./page_snapshot.ts";
 import { readStatus, type ReadStatusOptions } from "./read_status.ts";
@@ -69,12 +71,21 @@ export function statusHandler(d: StatusHandlerDeps): (req: Request) => Promise<R
         headers: { "content-type": "application/json", allow: "GET, POST" },
       });
     }
+    // Refusals are counted (one row per reason and minute), never one log row per request.
+    const guard = { name: "migration-status", sql: d.sql, keys: d.keys, allowUsers: true };
+    const admitted = await admit(req, guard);
+    if ("refused" in admitted) return admitted.refused;
     try {
-      const caller = await authenticate(req, d.keys);
+      const caller = admitted.caller;
       if (caller.kind === "user") {
         const [{ admin }] = await d.sql<{ admin: boolean }[]>`
           select public.has_role(${caller.userId}::uuid, 'admin') as admin`;
-        if (!admin) throw new PasserelleError("forbidden", "The migration status is for admins only");
+        if (!admin) {
+          return await refuse(
+            guard,
+            new PasserelleError("forbidden", "The migration status is for admins only"),
+          );
+        }
       }
       const url = new URL(req.url);
       const format = url.searchParams.get("format") ?? "json";
@@ -99,6 +110,11 @@ export function statusHandler(d: StatusHandlerDeps): (req: Request) => Promise<R
       const err = asPasserelleError(e);
       const status = STATUS_OF[err.code];
       if (status) return json({ code: err.code, message: err.message }, status);
+      if (isDbUnavailable(e)) {
+        const lost = dbUnavailable(e);
+        console.error("[migration-status]", lost.message);
+        return json({ code: lost.code, message: lost.message }, 503);
+      }
       // A database error's text may carry SQL: it goes to the function's log only.
       console.error("[migration-status]", err.message);
       return json({ code: "internal", message: "Cannot read the migration status" }, 500);

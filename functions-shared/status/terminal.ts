@@ -113,6 +113,10 @@ function card(
     activity.push([" · ", "dim"], [`last failure ${formatAgo(m.last_failure_at, now)}`, "red"]);
   }
   lines.push(activity);
+  // Why it is paused: what to fix before `passerelle.resume` (a refused key says which setting).
+  if (migration?.paused && migration.paused_reason) {
+    lines.push([["  paused: ", "yellow"], [migration.paused_reason, "plain"]]);
+  }
 
   if (migration) {
     const c = migration.cron;

@@ -63,3 +63,12 @@ Deno.test("progressBar() fills in proportion and stays empty while the total is 
   assert.equal(progressBar(null, 4), "░░░░");
   assert.equal(progressBar(140, 4), "████");
 });
+
+Deno.test("renderTerminal() says why a migration is paused", () => {
+  const doc = sampleDocument();
+  const files = doc.migrations.find((m) => m.key === "files")!;
+  files.paused = true;
+  files.paused_reason = "Odoo refused the key: fix ODOO_API_KEY (or ODOO_PASSWORD, ODOO_LOGIN), then resume";
+  const out = renderTerminal(doc, { width: 140 });
+  assert.match(out, /paused: Odoo refused the key: fix ODOO_API_KEY/);
+});

@@ -196,6 +196,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         failed: 0,
         remaining,
         more: !passDone,
+        worked: pages > 0,
         errors: [],
         details: { inserted, updated, unchanged, pages, phase: progress.phase, synced: progress.synced },
       };

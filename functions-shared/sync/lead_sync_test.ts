@@ -175,6 +175,8 @@ Deno.test("Odoo failures end the call with a clear migration_logs error and no p
     assert.equal(wrong.status, 500);
     assert.equal(wrong.body.code, "odoo_auth_failed");
     assert.ok(!JSON.stringify(wrong.body).includes("not-the-password"));
+    assert.equal(wrong.body.paused, true, "a refused key pauses the sync until an operator resumes it");
+    await db.sql`select passerelle.resume('sync-odoo-leads')`;
 
     odoo.failures.malformed = 1; // an answer that is not JSON (not retried: it would not get better)
     const malformed = await call(handler("admin"));
@@ -184,6 +186,7 @@ Deno.test("Odoo failures end the call with a clear migration_logs error and no p
     odoo.failures.accessError = 1;
     const denied = await call(handler("admin"));
     assert.equal(denied.body.code, "odoo_access_denied");
+    await db.sql`select passerelle.resume('sync-odoo-leads')`;
 
     odoo.failures.hang = 2;
     const timedOut = await call(handler("admin", 300));

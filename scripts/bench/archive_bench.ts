@@ -18,9 +18,11 @@ import { startBudget } from "../../functions-shared/engine/budget.ts";
 import { processCpuMs } from "../../functions-shared/engine/usage.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
 import { startOdooProcess } from "./odoo_process.ts";
-import { type Bench, reportCallCosts } from "./report.ts";
+import { driveChain } from "./chain_driver.ts";
+import { type Bench, reportCallCosts, reportCallsPerJob, reportStepCosts } from "./report.ts";
 
 const KEY = "bench-service-role-key";
+const BUDGET = { wallMs: 50_000, cpuMs: 1_500 };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function prepare(db: TestDatabase, odoo: ReturnType<typeof createOdooClient>) {
@@ -67,9 +69,10 @@ export const benchArchive: Bench = async (report, { quick }) => {
     const odoo = createOdooClient(config, { fetch, sleep });
     const store = localStore({ dir: dirs[0], bucket: "estimation-files" });
     const sql = connectDb(ours.url);
+    await sql`select passerelle.store_secrets('http://127.0.0.1:9', ${KEY})`;
     const handler = serveBatch({
       name: "archive-odoo-files",
-      config: { serviceRoleKey: KEY, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
+      config: { serviceRoleKey: KEY, budget: BUDGET, workers: 1, chain: true },
       sql,
       step: archiveFiles({ odoo, store }),
     });
@@ -79,18 +82,25 @@ export const benchArchive: Bench = async (report, { quick }) => {
       peakRss = Math.max(peakRss, rssBytes());
       peakIso = Math.max(peakIso, isolateBytes());
     }, 20);
-    const calls: { cpuMs: number; peakMemoryMb: number }[] = [];
     const callsBefore = odoo.stats.calls;
     const t0 = performance.now();
-    while (true) {
-      const res = await handler(
-        new Request("http://x", { method: "POST", headers: { authorization: `Bearer ${KEY}` } }),
-      );
-      const body = await res.json();
-      if (res.status !== 200) throw new Error(JSON.stringify(body));
-      calls.push(body);
-      if (!body.remainingFlag) break;
-    }
+    // Chained as in production (the bench plays pg_net's worker; cron fires when the chain stops).
+    const calls = await driveChain({
+      sql,
+      fire: (body) =>
+        handler(
+          new Request("http://x", {
+            method: "POST",
+            headers: { authorization: `Bearer ${KEY}` },
+            body: JSON.stringify(body),
+          }),
+        ),
+      done: async () =>
+        (await sql`select 1 from public.lead_files where status in ('pending', 'claimed') limit 1`).length ===
+          0 &&
+        (await sql`select 1 from public.lead_files limit 1`).length > 0,
+      step: () => Promise.resolve("archive"),
+    });
     const wall = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     const [stats] = await sql`select count(*) filter (where status = 'done')::int as done,
@@ -153,6 +163,8 @@ export const benchArchive: Bench = async (report, { quick }) => {
       target: "<= 5",
     });
     reportCallCosts(report, b, calls);
+    reportStepCosts(report, b, calls, BUDGET);
+    reportCallsPerJob(report, b, `${stats.done} files`, calls, BUDGET);
     const growth = (peakIso - iso0) / 1e6;
     report({
       bench: b,

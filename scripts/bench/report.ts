@@ -51,6 +51,71 @@ export function table(rows: BenchRow[]): string {
 export interface CallCost {
   cpuMs: number;
   peakMemoryMb: number;
+  /** Wall time of the call, in s (as answered). */
+  elapsedS?: number;
+  /** What the call did (a job's parse or commit, the archive), for the costliest call of each step. */
+  step?: string;
+}
+
+/** A call's budget: what the bench's calls were given. */
+export interface CallBudget {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/**
+ * The costliest call of each step, wall and CPU, beside the budget (issue
+ * #12: every call within it), and the calls a job cost beside the bound
+ * ceil(its work / one call's budget) + 2, its work being the wall and CPU
+ * time its calls spent, in budgets.
+ */
+export function reportStepCosts(report: Report, bench: string, calls: CallCost[], budget: CallBudget): void {
+  const steps = [...new Set(calls.map((c) => c.step ?? "call"))];
+  for (const step of steps) {
+    const these = calls.filter((c) => (c.step ?? "call") === step);
+    const wall = Math.max(...these.map((c) => (c.elapsedS ?? 0) * 1000));
+    const cpu = Math.max(...these.map((c) => c.cpuMs));
+    report({
+      bench,
+      figure: `costliest call, ${step}: wall (${these.length} calls)`,
+      value: wall,
+      unit: "ms",
+      baseline: budget.wallMs,
+      ratio: wall / budget.wallMs,
+      target: `<= ${budget.wallMs} (budget)`,
+    });
+    report({
+      bench,
+      figure: `costliest call, ${step}: CPU`,
+      value: cpu,
+      unit: "ms",
+      baseline: budget.cpuMs,
+      ratio: cpu / budget.cpuMs,
+      target: `<= ${budget.cpuMs} (budget)`,
+    });
+  }
+}
+
+/** Calls a job cost beside the bound ceil(work / one call's budget) + 2. */
+export function reportCallsPerJob(
+  report: Report,
+  bench: string,
+  what: string,
+  calls: CallCost[],
+  budget: CallBudget,
+): void {
+  const wallS = calls.reduce((n, c) => n + (c.elapsedS ?? 0), 0);
+  const cpuMs = calls.reduce((n, c) => n + c.cpuMs, 0);
+  const bound = Math.ceil(Math.max(wallS * 1000 / budget.wallMs, cpuMs / budget.cpuMs)) + 2;
+  report({
+    bench,
+    figure: `calls per job, ${what} (chained as pg_net delivers them)`,
+    value: calls.length,
+    unit: "calls",
+    baseline: bound,
+    ratio: calls.length / bound,
+    target: `<= ${bound} = ceil(work / budget) + 2`,
+  });
 }
 
 /** Reports the costliest call's CPU time and memory against Supabase's per-call limits. */

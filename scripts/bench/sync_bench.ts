@@ -11,7 +11,7 @@ import { createOdooClient } from "../../functions-shared/odoo/client.ts";
 import { leadSync } from "../../functions-shared/sync/lead_sync.ts";
 import { createTestDatabase } from "../testing/test_database.ts";
 import { startOdooProcess } from "./odoo_process.ts";
-import { type Bench, reportCallCosts } from "./report.ts";
+import { type Bench, type CallCost, reportCallCosts, reportStepCosts } from "./report.ts";
 
 const KEY = "bench-service-role-key";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -99,7 +99,7 @@ export const benchSync: Bench = async (report, { quick }) => {
       sql,
       step: leadSync(odoo, { companyName: "Bench" }),
     });
-    const calls: { cpuMs: number; peakMemoryMb: number }[] = [];
+    const calls: CallCost[] = [];
     const t0 = performance.now();
     while (true) {
       const res = await handler(
@@ -107,7 +107,12 @@ export const benchSync: Bench = async (report, { quick }) => {
       );
       const body = await res.json();
       if (res.status !== 200) throw new Error(`sync failed: ${JSON.stringify(body)}`);
-      calls.push({ cpuMs: body.cpuMs, peakMemoryMb: body.peakMemoryMb });
+      calls.push({
+        cpuMs: body.cpuMs,
+        peakMemoryMb: body.peakMemoryMb,
+        elapsedS: body.elapsedS,
+        step: "sync",
+      });
       if (!body.remainingFlag) break;
     }
     const wall = (performance.now() - t0) / 1000;
@@ -158,6 +163,7 @@ export const benchSync: Bench = async (report, { quick }) => {
       target: "<= 5",
     });
     reportCallCosts(report, b, calls);
+    reportStepCosts(report, b, calls, { wallMs: 50_000, cpuMs: 1_500 });
   } finally {
     await ours.drop();
     await seed.drop();

@@ -91,16 +91,29 @@ export async function activeJobs(sql: Sql, kind: JobKind): Promise<number> {
   return n;
 }
 
-/** The `serveBatch` step: advance imports within the call's budget; more while jobs remain. */
+/**
+ * The `serveBatch` step: advance imports within the call's budget; more while
+ * jobs remain. A call that claimed no job (all leased by other calls, or none
+ * open) did nothing and says so: it does not chain, the lease holder's chain
+ * or cron goes on (issue #12: 1,935 idle calls of 1,956). The first batch of a
+ * job just started (`trigger: "start"`, `{jobId}`) advances that job only.
+ */
 export function importStep(d: Omit<AdvanceDeps, "sql" | "sampleMemory">): Step {
   return async (ctx) => {
-    const out = await advanceImports({ ...d, sql: ctx.sql, sampleMemory: ctx.sampleMemory }, ctx.budget);
+    const jobId = ctx.trigger === "start" && typeof ctx.body.jobId === "string" ? ctx.body.jobId : undefined;
+    const out = await advanceImports(
+      { ...d, sql: ctx.sql, sampleMemory: ctx.sampleMemory },
+      ctx.budget,
+      jobId,
+    );
     const remaining = await activeJobs(ctx.sql, d.kind);
+    const worked = out.jobs.length > 0;
     return {
       migrated: out.rows,
       failed: 0,
       remaining,
-      more: remaining > 0,
+      more: worked && remaining > 0,
+      worked,
       errors: [],
       details: { jobs: out.jobs },
     };

@@ -21,7 +21,7 @@ export function importFunction(
 ): Handler {
   const edge = (globalThis as { EdgeRuntime?: EdgeRuntime }).EdgeRuntime;
   return bootHandler(env, (env) => {
-    const config = loadConfig(env);
+    const config = loadConfig(env, { odoo: "ignored" });
     return importHandler({
       name,
       kind,

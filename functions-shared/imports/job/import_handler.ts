@@ -6,14 +6,20 @@
  * with the `advanceImports` step. Errors answer `{ code, message }`.
  */
 import type { Config } from "../../config.ts";
+import { dbUnavailable, isDbUnavailable } from "../../db.ts";
 import type { Sql } from "../../deps.ts";
-import { authenticate, type Caller } from "../../engine/auth.ts";
-import { startBudget } from "../../engine/budget.ts";
-import { processCpuMs } from "../../engine/usage.ts";
-import { serveBatch } from "../../engine/serve_batch.ts";
+import type { Caller } from "../../engine/auth.ts";
+import {
+  admit,
+  cappedStream,
+  DEFAULT_MAX_BODY_BYTES,
+  readJsonObject,
+  refuse,
+} from "../../engine/request_guard.ts";
+import { batchCall } from "../../engine/serve_batch.ts";
 import { asPasserelleError, PasserelleError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
-import { type AdvanceDeps, advanceImports, importStep } from "./advance_imports.ts";
+import { type AdvanceDeps, importStep } from "./advance_imports.ts";
 import type { JobKind } from "./import_job.ts";
 import {
   type Actor,
@@ -30,10 +36,12 @@ import { type Starter, startImport, type StartRequest } from "./start_import.ts"
 export interface ImportHandlerDeps {
   name: string;
   kind: JobKind;
-  config: Pick<
-    Config,
-    "serviceRoleKey" | "secretKey" | "jwtSecret" | "budget" | "workers" | "chain" | "resend"
-  >;
+  config:
+    & Pick<
+      Config,
+      "serviceRoleKey" | "secretKey" | "jwtSecret" | "budget" | "workers" | "chain" | "resend"
+    >
+    & Partial<Pick<Config, "maxBodyBytes" | "maxUploadBytes">>;
   sql: Sql;
   store: ObjectStore;
   /** `EdgeRuntime.waitUntil` where there is one: the first batch runs after the 202. */
@@ -64,37 +72,39 @@ const STATUS: Partial<Record<string, number>> = {
 export function importHandler(d: ImportHandlerDeps): (req: Request) => Promise<Response> {
   const email = { resend: d.config.resend, fetch: d.fetch, minRows: d.emailMinRows };
   const advanceDeps = { sql: d.sql, store: d.store, kind: d.kind, email, ...d.advance };
-  const batch = serveBatch({
+  const batch = batchCall({
     name: d.name,
     config: d.config,
     sql: d.sql,
     step: importStep(advanceDeps),
     secrets: d.config.resend ? [d.config.resend.apiKey] : [],
   });
+  const guard = { name: d.name, sql: d.sql, keys: d.config, allowUsers: true };
 
+  // The first batch of a job is a call of its own (logged, and chaining while the job has work left).
   const firstBatch = (jobId: string) => {
     if (!d.waitUntil) return;
-    const budget = startBudget(d.config.budget, { now: () => performance.now(), cpu: processCpuMs });
     d.waitUntil(
-      advanceImports(advanceDeps, budget, jobId).catch((e) =>
-        console.error(
-          `[${d.name}] first batch of ${jobId} stopped; cron goes on:`,
-          asPasserelleError(e).code,
-          String(e),
-        )
+      batch({ caller: { kind: "service" }, body: { jobId }, trigger: "start" }).then(
+        (res) => res.body?.cancel(),
+        (e) => console.error(`[${d.name}] first batch of ${jobId} stopped; cron goes on:`, String(e)),
       ),
     );
   };
 
   return async (req: Request) => {
+    // Who calls is known from the headers before a byte of the body is read.
+    const admitted = await admit(req, guard);
+    if ("refused" in admitted) return admitted.refused;
+    const caller: Caller = admitted.caller;
     const type = req.headers.get("content-type") ?? "";
     let body: Record<string, unknown> = {};
     let upload: StartRequest["upload"];
-    let text = "";
     try {
       if (type.startsWith("multipart/form-data")) {
-        // Deno buffers a multipart body; files beyond a few tens of MB go to Storage first (file.path).
-        const form = await req.formData();
+        // A multipart upload has its own cap (MAX_UPLOAD_BYTES), checked as the bytes come.
+        const capped = cappedStream(req, d.config.maxUploadBytes ?? 2 * 1024 ** 3);
+        const form = await new Response(capped, { headers: { "content-type": type } }).formData();
         const file = form.get("file");
         if (!(file instanceof File)) {
           throw new PasserelleError("bad_request", `Multipart field "file" is missing`);
@@ -110,24 +120,28 @@ export function importHandler(d: ImportHandlerDeps): (req: Request) => Promise<R
         if (typeof options === "string") body.options = JSON.parse(options);
         body.action ??= "start";
       } else {
-        text = await req.text();
-        const parsed = text ? JSON.parse(text) : {};
-        body = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
+        body = await readJsonObject(req, d.config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       }
     } catch (e) {
-      if (e instanceof PasserelleError) return json(e.toJSON(), 400);
-      return json({ code: "bad_request", message: "The body must be JSON or multipart/form-data" }, 400);
-    }
-
-    if (typeof body.action !== "string") {
-      // A continuation call: serveBatch authenticates (service role only), budgets, logs and chains.
-      return batch(
-        new Request(req.url, { method: req.method, headers: req.headers, body: text || undefined }),
+      if (e instanceof PasserelleError) return await refuse(guard, e);
+      return await refuse(
+        guard,
+        new PasserelleError("bad_request", "The body must be JSON or multipart/form-data"),
       );
     }
 
+    if (typeof body.action !== "string") {
+      // A continuation call (cron, chain): the service role only; budgeted, logged and chained.
+      if (caller.kind !== "service") {
+        return await refuse(
+          guard,
+          new PasserelleError("forbidden", "This function is for the service role only"),
+        );
+      }
+      return await batch({ caller, body });
+    }
+
     try {
-      const caller: Caller = await authenticate(req, d.config);
       const actor: Actor = caller.kind === "user"
         ? { kind: "user", userId: caller.userId }
         : { kind: "service" };
@@ -172,7 +186,7 @@ export function importHandler(d: ImportHandlerDeps): (req: Request) => Promise<R
           throw new PasserelleError("bad_request", `Unknown action "${String(body.action).slice(0, 20)}"`);
       }
     } catch (e) {
-      const err = asPasserelleError(e);
+      const err = isDbUnavailable(e) ? dbUnavailable(e) : asPasserelleError(e);
       const status = STATUS[err.code] ?? (err.retryable ? 503 : 500);
       if (status >= 500) console.error(`[${d.name}] ${err.code}`, e);
       return json({

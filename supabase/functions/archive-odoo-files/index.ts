@@ -12,7 +12,7 @@ import { odooFromConfig } from "../../../functions-shared/odoo/odoo_from_config.
 import { storeFromConfig } from "../../../functions-shared/storage/store_from_config.ts";
 
 Deno.serve(bootHandler(Deno.env.toObject(), (env) => {
-  const config = loadConfig(env);
+  const config = loadConfig(env, { odoo: "required" });
   return serveBatch({
     name: "archive-odoo-files",
     config,

@@ -23,7 +23,7 @@ function readPage(): string | undefined {
 }
 
 Deno.serve(bootHandler(Deno.env.toObject(), (env) => {
-  const config = loadConfig(env);
+  const config = loadConfig(env, { odoo: "ignored", storage: false });
   return statusHandler({
     sql: connectDb(config.dbUrl, { max: 2 }),
     keys: config,

@@ -10,7 +10,7 @@ import { odooFromConfig } from "../../../functions-shared/odoo/odoo_from_config.
 import { leadSync } from "../../../functions-shared/sync/lead_sync.ts";
 
 Deno.serve(bootHandler(Deno.env.toObject(), (env) => {
-  const config = loadConfig(env);
+  const config = loadConfig(env, { odoo: "required", storage: false });
   return serveBatch({
     name: "sync-odoo-leads",
     config,

@@ -45,8 +45,8 @@ select is(passerelle.cron_health('archive-odoo-files', null, '[]',
   'net', 'an answer whose body names the function is that function''s');
 select is(passerelle.cron_health('sync-odoo-leads', null, '[]', '[]', null,
             '{"status": "auth_error", "created_at": "2026-11-24 11:59:00+00", "message": "forbidden: This function is for the service role only"}')
-            ->> 'message',
-  'HTTP 403: forbidden: This function is for the service role only', 'a refused call is failing, 403 or 401');
+            ->> 'failing',
+  'false', 'a refused call that no cron request sent (junk, a user) is not the cron job''s failure');
 select is(passerelle.cron_health('sync-odoo-leads', null, '[]', '[]', null,
             '{"status": "success", "created_at": "2026-11-24 11:59:00+00", "message": null}') ->> 'failing',
   'false', 'a healthy function is not failing');

@@ -53,8 +53,8 @@ select is((select jsonb_build_object('total', m -> 'total', 'done', m -> 'done',
           '{"total": 5000, "done": 4200, "remaining": 800, "rate": 5.00, "eta_s": 160}'::jsonb,
           'leads: from sync_state, rate 800 leads in 160 s');
 select is((select (m ->> 'alive')::boolean from t_leads), false, 'leads: last success 200 s ago is stale');
-select is((select m -> 'cron' ->> 'message' from t_leads), 'HTTP 401: auth_invalid: Invalid credentials',
-          'leads: the refused call shows as failing, with its message');
+select is((select m ->> 'last_failure_message' from t_leads), 'auth_invalid: Invalid credentials',
+          'leads: the refused call shows as its last failure (no cron request of its was refused: not failing)');
 select is((select (passerelle.status(interval '5 minutes', (select t from t_clock)) -> 'migrations' -> 0 ->> 'alive')::boolean),
           true, 'a wider stale window keeps it alive');
 select is((select (passerelle.status(at => (select t from t_clock) + interval '111 seconds') -> 'migrations' -> 1 ->> 'alive')::boolean),
@@ -67,7 +67,7 @@ select results_eq(
             ('files', '751 / 18,323 files', 4.1, 17560::bigint, interval '7024 seconds', true) $$,
   'status_summary(): the same figures, one row per migration');
 select is((select cron from passerelle.status_summary(at => (select t from t_clock)) where migration = 'leads'),
-          'failing: HTTP 401: auth_invalid: Invalid credentials', 'and its cron column says why it fails');
+          'not scheduled', 'and its cron column says it is not scheduled, not failing');
 
 select tests.as_service_role();
 select lives_ok($$ select passerelle.status() $$, 'the service role may read the status');

@@ -1,0 +1,99 @@
+/**
+ * What a job costs in calls: the chain as pg_net delivers it (each request
+ * queued by `passerelle.invoke` sent to the handler, as the net worker does),
+ * counted in `migration_logs`, one row per call.
+ */
+import assert from "node:assert/strict";
+import { importKit, SERVICE_KEY, testConfig } from "./job_test_kit.ts";
+import type { Kit } from "./job_test_kit.ts";
+
+const csv = (lines: string[]) => new TextEncoder().encode(lines.join("\n") + "\n");
+const ROWS_20 = csv([
+  "Prénom;Nom;Courriel;Société",
+  ...Array.from({ length: 20 }, (_, i) => `Prénom${i};Nom${i};personne${i}@exemple.fr;Société ${i}`),
+]);
+
+/** Sends every queued pg_net request to the handler until none is left (or `max` were sent). */
+async function deliver(kit: Kit, h: (r: Request) => Promise<Response>, max = 100): Promise<number> {
+  let sent = 0;
+  for (; sent < max; sent++) {
+    const [req] = await kit.db.sql<{ id: number; body: Uint8Array }[]>`
+      delete from net.http_request_queue where id = (select min(id) from net.http_request_queue)
+      returning id, body`;
+    if (!req) break;
+    const res = await h(
+      new Request("http://localhost/functions/v1/import-leads", {
+        method: "POST",
+        headers: { authorization: `Bearer ${SERVICE_KEY}`, "content-type": "application/json" },
+        body: new TextDecoder().decode(req.body),
+      }),
+    );
+    await res.body?.cancel();
+  }
+  return sent;
+}
+
+const calls = async (kit: Kit) => {
+  const [{ n }] = await kit.db.sql<{ n: number }[]>`
+    select count(*)::int as n from public.migration_logs where function_name = 'import-leads'`;
+  return n;
+};
+
+Deno.test("a 20-row import costs at most 3 calls, chain included", async () => {
+  const kit = await importKit("calls_20");
+  const waits: Promise<unknown>[] = [];
+  try {
+    await kit.db.sql`select passerelle.store_secrets('http://127.0.0.1:1', ${SERVICE_KEY})`;
+    const h = kit.handler("leads", {
+      config: { ...testConfig, chain: true, workers: 2 },
+      waitUntil: (p) => waits.push(p),
+    });
+    const admin = await kit.token(kit.admin, "admin@exemple.fr");
+    const path = await kit.put("vingt.csv", ROWS_20);
+    const res = await kit.call(h, admin, { action: "start", companyId: kit.company, file: { path } });
+    assert.equal(res.status, 202);
+    const { jobId } = await res.json();
+    await Promise.all(waits);
+    await deliver(kit, h);
+    const [job] = await kit.db.sql`select status, committed_rows from public.import_jobs where id = ${jobId}`;
+    assert.deepEqual({ ...job }, { status: "completed", committed_rows: 20 });
+    const n = await calls(kit);
+    assert.ok(n <= 3, `${n} calls for 20 rows`);
+  } finally {
+    await Promise.all(waits);
+    await kit.close();
+  }
+});
+
+Deno.test("a job leased by a dead call makes no chain storm: calls stay bounded while the lease runs", async () => {
+  const kit = await importKit("calls_dead");
+  try {
+    await kit.db.sql`select passerelle.store_secrets('http://127.0.0.1:1', ${SERVICE_KEY})`;
+    const h = kit.handler("leads", { config: { ...testConfig, chain: true, workers: 2 } });
+    const admin = await kit.token(kit.admin, "admin@exemple.fr");
+    const path = await kit.put("vingt.csv", ROWS_20);
+    const { jobId } =
+      await (await kit.call(h, admin, { action: "start", companyId: kit.company, file: { path } }))
+        .json();
+    // A call took the job and crashed: its lease runs for minutes more.
+    await kit.db
+      .sql`update public.import_jobs set status = 'parsing', leased_until = now() + interval '5 minutes'
+                      where id = ${jobId}`;
+    const cron = await h(
+      new Request("http://localhost/functions/v1/import-leads", {
+        method: "POST",
+        headers: { authorization: `Bearer ${SERVICE_KEY}` },
+        body: JSON.stringify({ trigger: "cron" }),
+      }),
+    );
+    const answer = await cron.json();
+    assert.equal(answer.chained, 0, "a call that found the job leased chains nothing");
+    const sent = await deliver(kit, h);
+    assert.equal(sent, 1, "only the start's own continuation was queued, and it chained nothing");
+    assert.equal(await calls(kit), 2);
+    const [{ queued }] = await kit.db.sql`select count(*)::int as queued from net.http_request_queue`;
+    assert.equal(queued, 0);
+  } finally {
+    await kit.close();
+  }
+});
