@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createTestDatabase } from "../testing/test_database.ts";
+import { createTestDatabase, restartTestCluster } from "../testing/test_database.ts";
 import { startNetWorker } from "./net_worker.ts";
 
 async function waitFor<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
@@ -59,6 +59,74 @@ Deno.test("the net worker sends queued requests as pg_net does and records answe
       /Content-Type header must be "application\/json"/,
     );
     await assert.rejects(db.sql`select net.http_post('not a url')`, /invalid URL "not a url": Bad scheme/);
+  } finally {
+    await worker.stop();
+    await server.shutdown();
+    await db.drop();
+  }
+});
+
+Deno.test("the net worker holds no transaction while its requests run: the queue stays free for pg_net's own lock", async () => {
+  const db = await createTestDatabase("net_lock");
+  let release!: () => void;
+  const held = new Promise<void>((r) => release = r);
+  let arrived!: () => void;
+  const inFlight = new Promise<void>((r) => arrived = r);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async () => {
+    arrived();
+    await held;
+    return Response.json({ ok: true });
+  });
+  const worker = startNetWorker(db.connect(2));
+  try {
+    const [{ id }] = await db.sql`select net.http_get(${`http://127.0.0.1:${server.addr.port}/slow`}) as id`;
+    await inFlight;
+    // The real pg_net worker takes the queue's and the responses' locks each round (pg_net 0.20.5
+    // src/worker.c, is_extension_locked); a stand-in holding them while its calls run made it wait.
+    await db.sql.begin(async (tx) => {
+      await tx`set local lock_timeout = '2s'`;
+      await tx`lock table net.http_request_queue, net._http_response in access exclusive mode`;
+    });
+    const [{ n }] = await db.sql`select count(*)::int as n from pg_stat_activity
+                                  where datname = current_database() and state like 'idle in transaction%'`;
+    assert.equal(n, 0, "no connection of the worker waits inside a transaction");
+    release();
+    const [row] = await waitFor(async () => {
+      const r = await db.sql`select status_code from net._http_response where id = ${id}`;
+      return r.length ? r : undefined;
+    });
+    assert.equal(row.status_code, 200);
+  } finally {
+    release();
+    await worker.stop();
+    await server.shutdown();
+    await db.drop();
+  }
+});
+
+Deno.test("the net worker survives a PostgreSQL restart and answers a request queued after it", async () => {
+  const db = await createTestDatabase("net_restart");
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ ok: 1 }),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/after`;
+  const logs: string[] = [];
+  const worker = startNetWorker(db.connect(2), { log: (s) => logs.push(s) });
+  try {
+    await restartTestCluster();
+    // The worker's connections were cut; it must retry rather than die, then drain again.
+    await waitFor(async () => logs.some((l) => l.startsWith("database unavailable")) ? true : undefined);
+    const [{ id }] = await db.sql`select net.http_post(${url}, '{}'::jsonb) as id`;
+    const [row] = await waitFor(async () => {
+      const r = await db.sql`select status_code from net._http_response where id = ${id}`;
+      return r.length ? r : undefined;
+    }, 30_000);
+    assert.equal(row.status_code, 200);
+    assert.ok(
+      logs.some((l) => /^database back after \d+ failed attempts: draining again$/.test(l)),
+      logs.join("\n"),
+    );
   } finally {
     await worker.stop();
     await server.shutdown();
