@@ -116,7 +116,7 @@ Deno.test("the net worker survives a PostgreSQL restart and answers a request qu
   try {
     await restartTestCluster();
     // The worker's connections were cut; it must retry rather than die, then drain again.
-    await waitFor(async () => logs.some((l) => l.startsWith("database unavailable")) ? true : undefined);
+    await waitFor(() => Promise.resolve(logs.some((l) => l.startsWith("database unavailable")) || undefined));
     const [{ id }] = await db.sql`select net.http_post(${url}, '{}'::jsonb) as id`;
     const [row] = await waitFor(async () => {
       const r = await db.sql`select status_code from net._http_response where id = ${id}`;
