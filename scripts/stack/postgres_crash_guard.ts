@@ -5,15 +5,22 @@
  * throws "This socket has been ended by the other party" (or, once the socket
  * is gone, "Cannot read properties of null (reading 'write')") outside any
  * promise the caller holds, and the process dies (porsager/postgres#1154,
- * #1208, denoland/deno#34667). The query it belonged to is rejected with
- * CONNECTION_CLOSED all the same, so the caller's own retry handles it: this
- * guard drops that one error, with a line in the log, and nothing else.
+ * #1208, denoland/deno#34667). And when the server resets a connection
+ * postgres.js already closed (it removed the socket's listeners), Deno's
+ * node:net reports the late "read ECONNRESET" as an unhandled rejection. The
+ * query involved is rejected with CONNECTION_CLOSED all the same, so the
+ * caller's own retry handles it: this guard drops those two errors, with a
+ * line in the log, and nothing else.
  */
 const active = new Set<(s: string) => void>();
 
-/** True for the error postgres.js throws from `nextWrite` after the server closed the connection. */
+/** True for the errors a connection closed by the server leaves behind (above). */
 export function isPostgresSocketRace(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
+  const late = e as Error & { code?: string; syscall?: string };
+  if (late.code === "ECONNRESET" && late.syscall === "read" && /onStreamRead/.test(e.stack ?? "")) {
+    return true;
+  }
   const fromNextWrite = /nextWrite/.test(e.stack ?? "") && /postgres[@/]/.test(e.stack ?? "");
   return fromNextWrite &&
     /This socket has been ended by the other party|Cannot read properties of null \(reading 'write'\)/.test(
