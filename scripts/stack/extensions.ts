@@ -151,9 +151,10 @@ export async function probeExtensions(
         try {
           await probe.unsafe(`create extension ${name}`);
           if (name === "supabase_vault") {
-            const [{ ok }] = await probe`
-              select decrypted_secret = 'probe' as ok from vault.decrypted_secrets
-               where id = vault.create_secret('probe')`;
+            const [{ id }] = await probe`select vault.create_secret('probe') as id`;
+            const [row] = await probe`select decrypted_secret = 'probe' as ok from vault.decrypted_secrets
+                                       where id = ${id}`;
+            const ok = row?.ok === true;
             if (!ok) refused[name] = "a secret read back differs";
           } else {
             const until = Date.now() + 5000;
