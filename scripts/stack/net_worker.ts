@@ -76,7 +76,9 @@ export async function sendRequest(r: QueuedRequest, fetchFn: typeof fetch = fetc
       redirect: "follow",
       signal: AbortSignal.timeout(r.timeout_milliseconds),
     });
-    const content = await res.text();
+    // pg_net stores the body as a C string (pg_net 0.20.5 src/core.c, insert_response): cut at the
+    // first NUL, null when empty. jsonb and text refuse NUL, so a body with one would also block the batch.
+    const content = (await res.text()).split("\u0000")[0] || null;
     return {
       ...row,
       status_code: res.status,
@@ -169,14 +171,14 @@ export function startNetWorker(
           await sql`delete from net._http_response where created < now() - ${ttl}::interval`;
           lastPurge = Date.now();
         }
-        if (failures > 0) log(`database back after ${failures} failed attempts: draining again`);
+        if (failures > 0) log(`recovered after ${failures} failed rounds: draining again`);
         failures = 0;
       } catch (e) {
         if (!running) break;
         failures++;
         // Logged on the first failure and then every tenth, not once per retry.
         if (failures === 1 || failures % 10 === 0) {
-          log(`database unavailable (${e instanceof Error ? e.message : e}): retrying with backoff`);
+          log(`round failed (${e instanceof Error ? e.message : e}): retrying with backoff`);
         }
       }
       if (!running) break;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createTestDatabase, restartTestCluster } from "../testing/test_database.ts";
-import { startNetWorker } from "./net_worker.ts";
+import { retryDelayMs, sendRequest, startNetWorker } from "./net_worker.ts";
 
 async function waitFor<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
   const until = Date.now() + ms;
@@ -140,4 +140,28 @@ Deno.test("the net worker survives a PostgreSQL restart: a request in flight and
     await server.shutdown();
     await db.drop();
   }
+});
+
+Deno.test("a response body is stored as pg_net stores it: cut at the first NUL, null when empty; retries back off", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => new Response(new URL(req.url).pathname === "/nul" ? "ok\u0000rest" : null, { status: 200 }),
+  );
+  try {
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    const request = (path: string) => ({
+      id: "1",
+      method: "GET",
+      url: base + path,
+      headers: {},
+      body: null,
+      timeout_milliseconds: 2000,
+    });
+    // pg_net 0.20.5 src/core.c insert_response: CStringGetTextDatum(body), null when body[0] is NUL.
+    assert.equal((await sendRequest(request("/nul"))).content, "ok");
+    assert.equal((await sendRequest(request("/empty"))).content, null);
+  } finally {
+    await server.shutdown();
+  }
+  assert.deepEqual([1, 2, 3, 6, 7, 50].map(retryDelayMs), [250, 500, 1000, 8000, 10_000, 10_000]);
 });
