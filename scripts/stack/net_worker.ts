@@ -118,7 +118,14 @@ export function retryDelayMs(failures: number): number {
  */
 export function startNetWorker(
   sql: Sql,
-  opts: { batchSize?: number; ttl?: string; log?: (s: string) => void } = {},
+  opts: {
+    batchSize?: number;
+    ttl?: string;
+    /** Failed rounds (first, then every tenth) and recoveries, in words. */
+    log?: (s: string) => void;
+    /** Every failed round's error (the worker retries it regardless). */
+    onError?: (e: unknown) => void;
+  } = {},
 ): NetWorker {
   const batchSize = opts.batchSize ?? 200;
   const ttl = opts.ttl ?? "6 hours";
@@ -176,6 +183,7 @@ export function startNetWorker(
       } catch (e) {
         if (!running) break;
         failures++;
+        opts.onError?.(e);
         // Logged on the first failure and then every tenth, not once per retry.
         if (failures === 1 || failures % 10 === 0) {
           log(`round failed (${e instanceof Error ? e.message : e}): retrying with backoff`);
