@@ -18,13 +18,18 @@ export interface Cluster {
   url(db?: string): string;
   /** The server was already running when asked to start (its settings are whatever it started with). */
   alreadyRunning: boolean;
+  /** Prefix of the PostgreSQL installation's paths ("" for the system's). */
+  pgRoot: string;
 }
 
 export const isRoot = Deno.uid() === 0;
-const pgRoot = Deno.env.get("PASSERELLE_PG_ROOT") ?? "";
+export const defaultPgRoot = Deno.env.get("PASSERELLE_PG_ROOT") ?? "";
 
 /** Debian's directories of one PostgreSQL major. */
-export function pgDirs(major: number): { bin: string; lib: string; extension: string } {
+export function pgDirs(
+  major: number,
+  pgRoot = defaultPgRoot,
+): { bin: string; lib: string; extension: string } {
   return {
     bin: `${pgRoot}/usr/lib/postgresql/${major}/bin`,
     lib: `${pgRoot}/usr/lib/postgresql/${major}/lib`,
@@ -33,9 +38,10 @@ export function pgDirs(major: number): { bin: string; lib: string; extension: st
 }
 
 /** The newest installed PostgreSQL major version that has pg_cron. */
-export function installedMajor(): number {
+export function installedMajor(pgRoot = defaultPgRoot): number {
   for (const m of [18, 17, 16, 15]) {
-    if (existsSync(`${pgDirs(m).bin}/postgres`) && existsSync(`${pgDirs(m).extension}/pg_cron.control`)) {
+    const d = pgDirs(m, pgRoot);
+    if (existsSync(`${d.bin}/postgres`) && existsSync(`${d.extension}/pg_cron.control`)) {
       return m;
     }
   }
@@ -76,10 +82,12 @@ export async function startCluster(opts: {
   log?: (s: string) => void;
   preload?: string[];
   settings?: Record<string, string>;
+  pgRoot?: string;
 }): Promise<Cluster> {
   const log = opts.log ?? (() => {});
-  const major = installedMajor();
-  const bin = pgDirs(major).bin;
+  const pgRoot = opts.pgRoot ?? defaultPgRoot;
+  const major = installedMajor(pgRoot);
+  const bin = pgDirs(major, pgRoot).bin;
   const dataDir = clusterDataDir(opts.dir, major);
   const socketDir = `${opts.dir}/socket`;
   await Deno.mkdir(opts.dir, { recursive: true, mode: 0o755 });
@@ -129,6 +137,7 @@ export async function startCluster(opts: {
     dataDir,
     url: (db = "postgres") => `postgresql://postgres@127.0.0.1:${opts.port}/${db}`,
     alreadyRunning: false,
+    pgRoot,
   };
   if (existsSync(pidFile) && await isReady(bin, opts.port)) {
     log(`PostgreSQL ${major} already running on 127.0.0.1:${opts.port}`);
@@ -160,7 +169,7 @@ export async function restartCluster(
   settings: Record<string, string>,
 ): Promise<void> {
   await run([
-    `${pgDirs(cluster.major).bin}/pg_ctl`,
+    `${pgDirs(cluster.major, cluster.pgRoot).bin}/pg_ctl`,
     "-D",
     cluster.dataDir,
     "-l",
@@ -197,7 +206,7 @@ async function isReady(bin: string, port: number): Promise<boolean> {
 
 /** Stops the cluster (fast shutdown). */
 export async function stopCluster(cluster: Cluster): Promise<void> {
-  const bin = pgDirs(cluster.major).bin;
+  const bin = pgDirs(cluster.major, cluster.pgRoot).bin;
   await run([`${bin}/pg_ctl`, "-D", cluster.dataDir, "-m", "fast", "-w", "stop"], { asPostgres: true })
     .catch(() => {});
 }

@@ -39,14 +39,18 @@ function readRecord(file: string): Record_ | undefined {
 }
 
 /** Starts the cluster of `dir` with the extensions it can load; logs which are real. */
-export async function startStackCluster(
-  o: { dir: string; port: number; log?: (s: string) => void },
-): Promise<{
+export async function startStackCluster(o: {
+  dir: string;
+  port: number;
+  log?: (s: string) => void;
+  /** Prefix of the PostgreSQL installation's paths (default: PASSERELLE_PG_ROOT, else the system's). */
+  pgRoot?: string;
+}): Promise<{
   cluster: Cluster;
   plan: ExtensionPlan;
 }> {
   const log = o.log ?? (() => {});
-  const major = installedMajor();
+  const major = installedMajor(o.pgRoot);
   const fresh = !existsSync(`${clusterDataDir(o.dir, major)}/PG_VERSION`);
   const recordFile = `${o.dir}/extensions.json`;
   // A cluster made before the choice was recorded used the compatibility layer for both.
@@ -55,7 +59,7 @@ export async function startStackCluster(
     : readRecord(recordFile) ?? { pg_net: "compat", supabase_vault: "compat" };
   await Deno.mkdir(o.dir, { recursive: true, mode: 0o755 });
   const getkeyScript = await ensureVaultKey(o.dir, { owner: isRoot ? "postgres" : undefined });
-  const installed = installedExtensions(pgDirs(major));
+  const installed = installedExtensions(pgDirs(major, o.pgRoot));
   let plan = planExtensions(installed, { getkeyScript, kept, dir: o.dir });
   const allRefused = (reason: string) =>
     Object.fromEntries(REAL_EXTENSIONS.filter((n) => plan.choice[n].mode === "real").map((n) => [n, reason]));
@@ -66,14 +70,15 @@ export async function startStackCluster(
   } catch (e) {
     // PostgreSQL refuses to start when a preloaded library fails to load.
     if (!fresh || plan.preload.length === 1) throw e;
-    const why = (e instanceof Error ? e.message : String(e)).split("\n").filter((l) => /FATAL|ERROR/.test(l))
-      .pop() ?? "see its server.log";
+    const tried = plan.preload.join(", ");
+    const why = ((e instanceof Error ? e.message : String(e)).split("\n").filter((l) => /FATAL|ERROR/.test(l))
+      .pop() ?? "see its server.log").replace(/^.*?(FATAL|ERROR):\s*/, "").trim();
     plan = planExtensions(installed, {
       getkeyScript,
       dir: o.dir,
-      refused: allRefused(`the server did not start with it preloaded: ${why.trim()}`),
+      refused: allRefused(`the server did not start with it preloaded: ${why}`),
     });
-    log(`PostgreSQL did not start with ${plan.preload.join(", ")}: starting it with pg_cron only`);
+    log(`PostgreSQL did not start with ${tried} (${why}): starting it with pg_cron only`);
     cluster = await startCluster({ ...o, preload: plan.preload, settings: plan.settings });
   }
   if (cluster.alreadyRunning && await runningPreload(cluster) !== plan.preload.join(",")) {
