@@ -28,6 +28,8 @@ export interface StackOptions {
   log?: (s: string) => void;
   /** Where the functions server's output goes ("inherit" to see it). */
   functionsOutput?: "inherit" | "null";
+  /** Restart the functions server if it dies (dev: the stack outlives a crash of it). */
+  superviseFunctions?: boolean;
 }
 
 export interface Stack {
@@ -89,9 +91,24 @@ export async function startFunctionsProcess(
   port: number,
   env: Record<string, string>,
   output: "inherit" | "null" | { logFile: string } = "null",
+  /** Restart the server when it exits on its own (the dev stack), saying so here. */
+  supervise?: (s: string) => void,
 ): Promise<FunctionsProcess> {
   const server = `${projectRoot}/scripts/stack/functions_server.ts`;
   let child: Deno.ChildProcess;
+  let stopping = false;
+  let restarts = 0;
+  const watch = (c: Deno.ChildProcess) => {
+    if (!supervise) return;
+    c.status.then(async (st) => {
+      if (stopping || c !== child) return;
+      restarts++;
+      const wait = Math.min(10_000, 500 * 2 ** Math.min(restarts, 5));
+      supervise(`functions server exited (code ${st.code}): restarting it in ${wait / 1000} s`);
+      await new Promise((r) => setTimeout(r, wait));
+      if (!stopping) await spawn().catch((e) => supervise(`functions server did not restart: ${e}`));
+    });
+  };
   const spawn = async () => {
     const toFile = typeof output === "object";
     child = new Deno.Command(toFile ? "bash" : Deno.execPath(), {
@@ -110,6 +127,7 @@ export async function startFunctionsProcess(
       stderr: toFile ? "null" : output,
       stdin: "null",
     }).spawn();
+    watch(child);
     await waitForHttp(`http://127.0.0.1:${port}/functions/v1/`);
   };
   await spawn();
@@ -120,6 +138,7 @@ export async function startFunctionsProcess(
     },
     restart: spawn,
     async stop() {
+      stopping = true;
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
@@ -155,7 +174,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const net = extensions.pg_net.mode === "compat"
     ? startNetWorker(connectDb(dbUrl, { max: 2 }), { log: (s) => log(`net worker: ${s}`) })
     : undefined;
-  const functions = await startFunctionsProcess(o.functionsPort, env, o.functionsOutput ?? "null");
+  const functions = await startFunctionsProcess(
+    o.functionsPort,
+    env,
+    o.functionsOutput ?? "null",
+    o.superviseFunctions ? log : undefined,
+  );
   log(`functions at ${functionsUrl}/functions/v1/<name>`);
   return {
     cluster,
