@@ -10,12 +10,18 @@ Deno.test("test.sh stops with the reason when the test cluster cannot start, and
   // Outside the work tree and open to the server's user, as stack_dir.ts places stacks.
   const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "passerelle-test-sh-" });
   await Deno.chmod(dir, 0o755);
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
   try {
     const out = await new Deno.Command("bash", {
       args: ["scripts/test.sh", "scripts/stack/extensions_test.ts"],
       cwd: new URL("../", import.meta.url).pathname,
-      // Port 1 is closed to the server's user: PostgreSQL cannot listen there.
-      env: { PASSERELLE_TEST_PG_PORT: "1", PASSERELLE_TEST_STACK_DIR: `${dir}/stack`, NO_COLOR: "1" },
+      // The port is held here, so PostgreSQL cannot listen on it.
+      env: {
+        PASSERELLE_TEST_PG_PORT: String(port),
+        PASSERELLE_TEST_STACK_DIR: `${dir}/stack`,
+        NO_COLOR: "1",
+      },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -27,6 +33,7 @@ Deno.test("test.sh stops with the reason when the test cluster cannot start, and
     assert.match(stderr, /the test cluster could not start: no test was run/);
     assert.doesNotMatch(stdout + stderr, /unbound variable|PASSERELLE_TEST_PG is not set|running \d+ test/);
   } finally {
+    taken.close();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
