@@ -751,11 +751,7 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
-      "dearmor": { Args: { "": string }; Returns: string };
-      "gen_random_uuid": { Args: Record<PropertyKey, never>; Returns: string };
-      "gen_salt": { Args: { "": string }; Returns: string };
       "has_role": { Args: { "role": string; "uid": string }; Returns: boolean };
-      "pgp_armor_headers": { Args: { "": string }; Returns: Record<string, unknown>[] };
     };
     Enums: {
       [_ in never]: never;

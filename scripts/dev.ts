@@ -60,6 +60,7 @@ const stack = await startStack({
   env: odooEnv,
   writeEnvFile: true,
   functionsOutput: "inherit",
+  superviseFunctions: true,
   log,
 });
 

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 url="${1:-}"
 if [ -z "$url" ]; then
+  # The test cluster it starts is stopped again at the end.
+  trap 'deno run -A scripts/testing/prepare.ts stop >/dev/null 2>&1 || true' EXIT
   eval "$(deno run -A scripts/testing/prepare.ts 2>/dev/null)"
   url="$PASSERELLE_TEST_PG/passerelle_template"
 fi

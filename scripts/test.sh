@@ -5,10 +5,30 @@
 # tests and the pgTAP tests. Arguments are passed to `deno test` (a filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WITH_CHROMIUM=1 bash scripts/install.sh
 export DENO_NO_UPDATE_CHECK=1
-eval "$(deno run -A scripts/testing/prepare.ts)"
-trap 'deno run -A scripts/testing/prepare.ts stop >/dev/null 2>&1 || true' EXIT
+passed=0
+failed=0
+finished=""
+# Whatever stops the run (a step failing under `set -e` included) ends with the
+# `total:` line and a non-zero exit; the test cluster is stopped.
+on_exit() {
+  local rc=$?
+  deno run -A scripts/testing/prepare.ts stop >/dev/null 2>&1 || true
+  if [ -z "$finished" ]; then
+    [ "$failed" -gt 0 ] || failed=1
+    [ "$rc" -ne 0 ] || rc=1
+    echo "total: $passed passed, $failed failed"
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+WITH_CHROMIUM=1 bash scripts/install.sh
+# No test runs without its database: prepare.ts has printed why on stderr.
+if ! exports=$(deno run -A scripts/testing/prepare.ts); then
+  echo "the test cluster could not start: no test was run" >&2
+  exit 1
+fi
+eval "$exports"
 out=$(mktemp)
 
 set +e
@@ -41,5 +61,6 @@ if [ $# -eq 0 ]; then
 fi
 rm -f "$out"
 # One closing line for both runners (Deno tests and pgTAP assertions).
+finished=1
 echo "total: $passed passed, $failed failed"
 exit $status

@@ -1,9 +1,11 @@
 /**
  * Prepares one database of the stack: the Supabase compatibility layer where
- * the real extensions are missing, then `supabase/migrations` applied by the
- * real Supabase CLI (`supabase db push --remote=<url>`).
+ * the real extensions are not used (stack_cluster.ts decides), then
+ * `supabase/migrations` applied by the real Supabase CLI
+ * (`supabase db push --remote=<url>`).
  */
 import { postgres } from "../../functions-shared/deps.ts";
+import type { ExtensionChoice, RealExtension } from "./extensions.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const compat = new URL("./compat/", import.meta.url).pathname;
@@ -17,28 +19,27 @@ async function psqlFile(url: string, file: string): Promise<void> {
   if (!out.success) throw new Error(`psql -f ${file} failed:\n${new TextDecoder().decode(out.stderr)}`);
 }
 
-/** Installs the stand-ins for what this PostgreSQL lacks; returns what was installed. */
-export async function installCompat(url: string): Promise<string[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const available = new Set(
-      (await sql<{ name: string }[]>`select name from pg_available_extensions`).map((r) => r.name),
-    );
-    const installed: string[] = [];
-    await psqlFile(url, `${compat}/00_roles_auth.sql`);
-    installed.push("roles+auth");
-    if (!available.has("supabase_vault")) {
-      await psqlFile(url, `${compat}/10_vault.sql`);
-      installed.push("vault");
-    }
-    if (!available.has("pg_net")) {
-      await psqlFile(url, `${compat}/20_net.sql`);
-      installed.push("net");
-    }
-    return installed;
-  } finally {
-    await sql.end();
+/**
+ * Installs the stand-ins for what this database does not get for real
+ * (`databaseChoice`); the migrations create the real extensions. Returns what
+ * was installed.
+ */
+export async function installCompat(
+  url: string,
+  choice: Record<RealExtension, ExtensionChoice>,
+): Promise<string[]> {
+  const installed: string[] = [];
+  await psqlFile(url, `${compat}/00_roles_auth.sql`);
+  installed.push("roles+auth");
+  if (choice.supabase_vault.mode === "compat") {
+    await psqlFile(url, `${compat}/10_vault.sql`);
+    installed.push("vault");
   }
+  if (choice.pg_net.mode === "compat") {
+    await psqlFile(url, `${compat}/20_net.sql`);
+    installed.push("net");
+  }
+  return installed;
 }
 
 /** Applies supabase/migrations with the Supabase CLI. */

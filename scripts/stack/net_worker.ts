@@ -1,13 +1,16 @@
 /**
  * The local stand-in for pg_net's background worker (pg_net 0.20.4, see
- * README "Local stack"): takes up to `batchSize` queued requests in ONE
- * transaction, sends them concurrently, and inserts every response of the
- * batch in that same transaction, so they appear together once the slowest
- * request finished or timed out. Then waits up to a second (or until
- * `net.wake()` notifies) before the next batch. Responses older than `ttl`
- * are deleted. Where the real pg_net is installed this worker is not started.
+ * README "Local stack"): takes up to `batchSize` queued requests (committed
+ * at once, so no lock is held while they run), sends them concurrently, and
+ * inserts every response of the batch in one statement, so they appear
+ * together once the slowest request finished or timed out. Then waits up to a
+ * second (or until `net.wake()` notifies) before the next batch. Responses
+ * older than `ttl` are deleted. A lost database is retried with backoff until
+ * it is back. Where the real pg_net serves the database this worker is not
+ * started (and would find nothing to take).
  */
 import type { Sql } from "../../functions-shared/deps.ts";
+import { guardPostgresSocketRace } from "./postgres_crash_guard.ts";
 
 interface QueuedRequest {
   id: string;
@@ -73,7 +76,9 @@ export async function sendRequest(r: QueuedRequest, fetchFn: typeof fetch = fetc
       redirect: "follow",
       signal: AbortSignal.timeout(r.timeout_milliseconds),
     });
-    const content = await res.text();
+    // pg_net stores the body as a C string (pg_net 0.20.5 src/core.c, insert_response): cut at the
+    // first NUL, null when empty. jsonb and text refuse NUL, so a body with one would also block the batch.
+    const content = (await res.text()).split("\u0000")[0] || null;
     return {
       ...row,
       status_code: res.status,
@@ -101,38 +106,70 @@ export async function sendRequest(r: QueuedRequest, fetchFn: typeof fetch = fetc
   }
 }
 
-/** Starts draining `net.http_request_queue` of the database behind `sql`. */
+/** Backoff after `failures` failed rounds in a row: 0.25 s, 0.5 s, 1 s … up to 10 s. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(10_000, 250 * 2 ** Math.max(0, failures - 1));
+}
+
+/**
+ * Starts draining `net.http_request_queue` of the database behind `sql`.
+ * Only where the compatibility layer provides `net`: the queue is taken in a
+ * statement that finds nothing once the real pg_net extension owns it.
+ */
 export function startNetWorker(
   sql: Sql,
-  opts: { batchSize?: number; ttl?: string; onError?: (e: unknown) => void } = {},
+  opts: {
+    batchSize?: number;
+    ttl?: string;
+    /** Failed rounds (first, then every tenth) and recoveries, in words. */
+    log?: (s: string) => void;
+    /** Every failed round's error (the worker retries it regardless). */
+    onError?: (e: unknown) => void;
+  } = {},
 ): NetWorker {
   const batchSize = opts.batchSize ?? 200;
   const ttl = opts.ttl ?? "6 hours";
+  const log = opts.log ?? (() => {});
   let running = true;
   let sent = 0;
   let wake: (() => void) | undefined;
-  const listening = sql.listen("pg_net_wake", () => wake?.()).catch((e) => opts.onError?.(e));
+  const unguard = guardPostgresSocketRace(log);
+  // A lost LISTEN connection is re-established by postgres.js; until then the
+  // one-second poll below drains the queue all the same.
+  const listening = sql.listen("pg_net_wake", () => wake?.()).catch(() => undefined);
+  /** Responses sent but not yet written (the database was away): written first when it is back. */
+  let unwritten: ResponseRow[] = [];
 
+  async function writeResponses(): Promise<void> {
+    if (unwritten.length === 0) return;
+    await sql`
+      insert into net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
+      select * from jsonb_to_recordset(${sql.json(unwritten as never)})
+        as r(id bigint, status_code int, content_type text, headers jsonb, content text, timed_out boolean,
+             error_msg text)`;
+    unwritten = [];
+  }
+
+  // Take the batch (one statement, committed at once), send it with no
+  // transaction open, then write every response of the batch in one short
+  // statement, so that they appear together as pg_net's do.
   async function batch(): Promise<number> {
-    return await sql.begin(async (tx) => {
-      const rows = await tx<QueuedRequest[]>`
-        delete from net.http_request_queue
-         where id in (select id from net.http_request_queue order by id limit ${batchSize} for update skip locked)
-        returning id, method, url, headers, body, timeout_milliseconds`;
-      if (rows.length === 0) return 0;
-      const responses = await Promise.all(rows.map((r) => sendRequest(r)));
-      sent += responses.length;
-      await tx`
-        insert into net._http_response (id, status_code, content_type, headers, content, timed_out, error_msg)
-        select * from jsonb_to_recordset(${tx.json(responses as never)})
-          as r(id bigint, status_code int, content_type text, headers jsonb, content text, timed_out boolean,
-               error_msg text)`;
-      return rows.length;
-    });
+    await writeResponses();
+    const rows = await sql<QueuedRequest[]>`
+      delete from net.http_request_queue
+       where id in (select id from net.http_request_queue order by id limit ${batchSize} for update skip locked)
+         and not exists (select from pg_extension where extname = 'pg_net')
+      returning id, method, url, headers, body, timeout_milliseconds`;
+    if (rows.length === 0) return 0;
+    unwritten = await Promise.all(rows.map((r) => sendRequest(r)));
+    sent += rows.length;
+    await writeResponses();
+    return rows.length;
   }
 
   const loop = (async () => {
     let lastPurge = 0;
+    let failures = 0;
     while (running) {
       let n = 0;
       try {
@@ -141,13 +178,21 @@ export function startNetWorker(
           await sql`delete from net._http_response where created < now() - ${ttl}::interval`;
           lastPurge = Date.now();
         }
+        if (failures > 0) log(`recovered after ${failures} failed rounds: draining again`);
+        failures = 0;
       } catch (e) {
-        if (running) opts.onError?.(e);
+        if (!running) break;
+        failures++;
+        opts.onError?.(e);
+        // Logged on the first failure and then every tenth, not once per retry.
+        if (failures === 1 || failures % 10 === 0) {
+          log(`round failed (${e instanceof Error ? e.message : e}): retrying with backoff`);
+        }
       }
       if (!running) break;
       if (n === 0) {
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 1000);
+          const t = setTimeout(resolve, failures > 0 ? retryDelayMs(failures) : 1000);
           wake = () => {
             clearTimeout(t);
             resolve();
@@ -167,7 +212,8 @@ export function startNetWorker(
       wake?.();
       await loop;
       const l = await listening;
-      if (l) await l.unlisten();
+      if (l) await l.unlisten().catch(() => {});
+      unguard();
     },
   };
 }

@@ -1,8 +1,12 @@
 /**
  * A PostgreSQL cluster of the local stack: created on first start, reused
- * after (the data is kept), on 127.0.0.1 with pg_cron preloaded. Debian's
- * `initdb` refuses root, so as root the cluster belongs to the `postgres`
- * system user the Debian package creates.
+ * after (the data is kept), on 127.0.0.1 with pg_cron and the libraries it is
+ * asked to preload. Debian's `initdb` refuses root, so as root the cluster
+ * belongs to the `postgres` system user the Debian package creates.
+ *
+ * PASSERELLE_PG_ROOT (default: none) prefixes Debian's paths, to run a
+ * relocated copy of PostgreSQL (e.g. one with extensions built by hand, without
+ * touching the system's).
  */
 import { existsSync } from "node:fs";
 
@@ -12,17 +16,34 @@ export interface Cluster {
   dataDir: string;
   /** Superuser URL of one database of the cluster. */
   url(db?: string): string;
+  /** The server was already running when asked to start (its settings are whatever it started with). */
+  alreadyRunning: boolean;
+  /** Prefix of the PostgreSQL installation's paths ("" for the system's). */
+  pgRoot: string;
 }
 
-const isRoot = Deno.uid() === 0;
+export const isRoot = Deno.uid() === 0;
+export const defaultPgRoot = Deno.env.get("PASSERELLE_PG_ROOT") ?? "";
+
+/** Debian's directories of one PostgreSQL major. */
+export function pgDirs(
+  major: number,
+  pgRoot = defaultPgRoot,
+): { bin: string; lib: string; extension: string } {
+  return {
+    bin: `${pgRoot}/usr/lib/postgresql/${major}/bin`,
+    lib: `${pgRoot}/usr/lib/postgresql/${major}/lib`,
+    extension: `${pgRoot}/usr/share/postgresql/${major}/extension`,
+  };
+}
 
 /** The newest installed PostgreSQL major version that has pg_cron. */
-export function installedMajor(): number {
+export function installedMajor(pgRoot = defaultPgRoot): number {
   for (const m of [18, 17, 16, 15]) {
-    if (
-      existsSync(`/usr/lib/postgresql/${m}/bin/postgres`) &&
-      existsSync(`/usr/share/postgresql/${m}/extension/pg_cron.control`)
-    ) return m;
+    const d = pgDirs(m, pgRoot);
+    if (existsSync(`${d.bin}/postgres`) && existsSync(`${d.extension}/pg_cron.control`)) {
+      return m;
+    }
   }
   throw new Error(
     "PostgreSQL with pg_cron is not installed: run `bash scripts/install.sh` " +
@@ -39,14 +60,35 @@ async function run(cmd: string[], opts: { asPostgres?: boolean; quiet?: boolean 
   return text;
 }
 
-/** Creates (if needed) and starts the cluster in `dir`; resolves when it accepts connections. */
-export async function startCluster(
-  opts: { dir: string; port: number; log?: (s: string) => void },
-): Promise<Cluster> {
+/** Where the cluster of `dir` keeps its data for `major`. */
+export function clusterDataDir(dir: string, major: number): string {
+  return `${dir}/pg${major}`;
+}
+
+/** The server's command-line settings: they override the config files and survive `pg_ctl restart`. */
+function serverOptions(port: number, preload: string[], settings: Record<string, string>): string {
+  return [`-p ${port}`, `-c shared_preload_libraries=${preload.join(",")}`].concat(
+    Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
+  ).join(" ");
+}
+
+/**
+ * Creates (if needed) and starts the cluster in `dir`; resolves when it
+ * accepts connections. `preload` defaults to pg_cron alone.
+ */
+export async function startCluster(opts: {
+  dir: string;
+  port: number;
+  log?: (s: string) => void;
+  preload?: string[];
+  settings?: Record<string, string>;
+  pgRoot?: string;
+}): Promise<Cluster> {
   const log = opts.log ?? (() => {});
-  const major = installedMajor();
-  const bin = `/usr/lib/postgresql/${major}/bin`;
-  const dataDir = `${opts.dir}/pg${major}`;
+  const pgRoot = opts.pgRoot ?? defaultPgRoot;
+  const major = installedMajor(pgRoot);
+  const bin = pgDirs(major, pgRoot).bin;
+  const dataDir = clusterDataDir(opts.dir, major);
   const socketDir = `${opts.dir}/socket`;
   await Deno.mkdir(opts.dir, { recursive: true, mode: 0o755 });
   await Deno.mkdir(socketDir, { recursive: true });
@@ -94,10 +136,12 @@ export async function startCluster(
     port: opts.port,
     dataDir,
     url: (db = "postgres") => `postgresql://postgres@127.0.0.1:${opts.port}/${db}`,
+    alreadyRunning: false,
+    pgRoot,
   };
   if (existsSync(pidFile) && await isReady(bin, opts.port)) {
     log(`PostgreSQL ${major} already running on 127.0.0.1:${opts.port}`);
-    return cluster;
+    return { ...cluster, alreadyRunning: true };
   }
   log(`starting PostgreSQL ${major} on 127.0.0.1:${opts.port}`);
   await run([
@@ -107,13 +151,48 @@ export async function startCluster(
     "-l",
     `${dataDir}/server.log`,
     "-o",
-    `-p ${opts.port}`,
+    serverOptions(opts.port, opts.preload ?? ["pg_cron"], opts.settings ?? {}),
     "-w",
     "-t",
     "60",
     "start",
-  ], { asPostgres: true });
+  ], { asPostgres: true }).catch((e) => {
+    throw new Error(`${e instanceof Error ? e.message : e}\n${serverLogTail(dataDir)}`);
+  });
   return cluster;
+}
+
+/** Restarts the server (fast shutdown) with other preloaded libraries and settings. */
+export async function restartCluster(
+  cluster: Cluster,
+  preload: string[],
+  settings: Record<string, string>,
+): Promise<void> {
+  await run([
+    `${pgDirs(cluster.major, cluster.pgRoot).bin}/pg_ctl`,
+    "-D",
+    cluster.dataDir,
+    "-l",
+    `${cluster.dataDir}/server.log`,
+    "-m",
+    "fast",
+    "-o",
+    serverOptions(cluster.port, preload, settings),
+    "-w",
+    "-t",
+    "60",
+    "restart",
+  ], { asPostgres: true });
+}
+
+/** The last FATAL/ERROR lines of the server's log (why it did not start). */
+export function serverLogTail(dataDir: string): string {
+  try {
+    return Deno.readTextFileSync(`${dataDir}/server.log`).split("\n")
+      .filter((l) => /FATAL|ERROR|PANIC/.test(l)).slice(-3).join("\n");
+  } catch {
+    return "";
+  }
 }
 
 async function isReady(bin: string, port: number): Promise<boolean> {
@@ -127,7 +206,7 @@ async function isReady(bin: string, port: number): Promise<boolean> {
 
 /** Stops the cluster (fast shutdown). */
 export async function stopCluster(cluster: Cluster): Promise<void> {
-  const bin = `/usr/lib/postgresql/${cluster.major}/bin`;
+  const bin = pgDirs(cluster.major, cluster.pgRoot).bin;
   await run([`${bin}/pg_ctl`, "-D", cluster.dataDir, "-m", "fast", "-w", "stop"], { asPostgres: true })
     .catch(() => {});
 }
@@ -135,9 +214,9 @@ export async function stopCluster(cluster: Cluster): Promise<void> {
 /** Stops whatever cluster runs from `dir` (any major version), creating nothing. */
 export async function stopClusterIn(dir: string): Promise<void> {
   for (const m of [18, 17, 16, 15]) {
-    const dataDir = `${dir}/pg${m}`;
+    const dataDir = clusterDataDir(dir, m);
     if (!existsSync(`${dataDir}/postmaster.pid`)) continue;
-    await run([`/usr/lib/postgresql/${m}/bin/pg_ctl`, "-D", dataDir, "-m", "fast", "-w", "stop"], {
+    await run([`${pgDirs(m).bin}/pg_ctl`, "-D", dataDir, "-m", "fast", "-w", "stop"], {
       asPostgres: true,
     }).catch(() => {});
   }

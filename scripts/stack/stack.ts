@@ -1,15 +1,18 @@
 /**
- * The local stack (no Docker): PostgreSQL with pg_cron, the Supabase
- * compatibility layer where real extensions are missing, the migrations
- * applied by the Supabase CLI, the pg_net worker, and every Edge Function
- * served at `/functions/v1/<name>`. Used by `deno task dev`, the demo and
- * end-to-end tests.
+ * The local stack (no Docker): PostgreSQL with pg_cron, the real pg_net and
+ * supabase_vault where they load and the Supabase compatibility layer
+ * otherwise, the migrations applied by the Supabase CLI, the stand-in pg_net
+ * worker (with the compatibility layer only), and every Edge Function served
+ * at `/functions/v1/<name>`. Used by `deno task dev`, the demo and end-to-end
+ * tests.
  */
 import { connectDb, type Sql } from "../../functions-shared/db.ts";
 import { installCompat, pushMigrations } from "./database.ts";
+import { databaseChoice, describeChoice, type ExtensionChoice, type RealExtension } from "./extensions.ts";
 import { loadKeys, type StackKeys } from "./keys.ts";
 import { type NetWorker, startNetWorker } from "./net_worker.ts";
-import { type Cluster, startCluster } from "./postgres_cluster.ts";
+import type { Cluster } from "./postgres_cluster.ts";
+import { startStackCluster } from "./stack_cluster.ts";
 import { projectRoot } from "./stack_dir.ts";
 
 export interface StackOptions {
@@ -25,6 +28,8 @@ export interface StackOptions {
   log?: (s: string) => void;
   /** Where the functions server's output goes ("inherit" to see it). */
   functionsOutput?: "inherit" | "null";
+  /** Restart the functions server if it dies (dev: the stack outlives a crash of it). */
+  superviseFunctions?: boolean;
 }
 
 export interface Stack {
@@ -34,7 +39,10 @@ export interface Stack {
   keys: StackKeys;
   env: Record<string, string>;
   sql: Sql;
-  net: NetWorker;
+  /** Real extension or compatibility layer, for the stack's database. */
+  extensions: Record<RealExtension, ExtensionChoice>;
+  /** The stand-in pg_net worker; none where the real pg_net serves the database. */
+  net?: NetWorker;
   functions: FunctionsProcess;
   stop(): Promise<void>;
 }
@@ -83,9 +91,24 @@ export async function startFunctionsProcess(
   port: number,
   env: Record<string, string>,
   output: "inherit" | "null" | { logFile: string } = "null",
+  /** Restart the server when it exits on its own (the dev stack), saying so here. */
+  supervise?: (s: string) => void,
 ): Promise<FunctionsProcess> {
   const server = `${projectRoot}/scripts/stack/functions_server.ts`;
   let child: Deno.ChildProcess;
+  let stopping = false;
+  let restarts = 0;
+  const watch = (c: Deno.ChildProcess) => {
+    if (!supervise) return;
+    c.status.then(async (st) => {
+      if (stopping || c !== child) return;
+      restarts++;
+      const wait = Math.min(10_000, 500 * 2 ** Math.min(restarts, 5));
+      supervise(`functions server exited (code ${st.code}): restarting it in ${wait / 1000} s`);
+      await new Promise((r) => setTimeout(r, wait));
+      if (!stopping) await spawn().catch((e) => supervise(`functions server did not restart: ${e}`));
+    });
+  };
   const spawn = async () => {
     const toFile = typeof output === "object";
     child = new Deno.Command(toFile ? "bash" : Deno.execPath(), {
@@ -104,6 +127,7 @@ export async function startFunctionsProcess(
       stderr: toFile ? "null" : output,
       stdin: "null",
     }).spawn();
+    watch(child);
     await waitForHttp(`http://127.0.0.1:${port}/functions/v1/`);
   };
   await spawn();
@@ -114,6 +138,7 @@ export async function startFunctionsProcess(
     },
     restart: spawn,
     async stop() {
+      stopping = true;
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
@@ -125,10 +150,12 @@ export async function startFunctionsProcess(
 /** Starts every part of the stack; resolves when all answer. */
 export async function startStack(o: StackOptions): Promise<Stack> {
   const log = o.log ?? (() => {});
-  const cluster = await startCluster({ dir: o.dir, port: o.pgPort, log });
+  const { cluster, plan } = await startStackCluster({ dir: o.dir, port: o.pgPort, log });
   const database = o.database ?? "postgres";
   const dbUrl = cluster.url(database);
-  const installed = await installCompat(dbUrl);
+  const extensions = databaseChoice(plan, database);
+  if (database !== "postgres") { for (const line of describeChoice(extensions)) log(`${database}: ${line}`); }
+  const installed = await installCompat(dbUrl, extensions);
   log(`Supabase compatibility layer: ${installed.join(", ")}`);
   await pushMigrations(dbUrl);
   log("migrations applied with `supabase db push`");
@@ -143,10 +170,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   }
   const sql = connectDb(dbUrl, { max: 4 });
   await sql`select passerelle.store_secrets(${functionsUrl}, ${keys.serviceRoleKey})`;
-  const net = startNetWorker(connectDb(dbUrl, { max: 2 }), {
-    onError: (e) => log(`net worker: ${e instanceof Error ? e.message : e}`),
-  });
-  const functions = await startFunctionsProcess(o.functionsPort, env, o.functionsOutput ?? "null");
+  // Never beside the real pg_net worker: two senders of one queue is not what Supabase runs.
+  const net = extensions.pg_net.mode === "compat"
+    ? startNetWorker(connectDb(dbUrl, { max: 2 }), { log: (s) => log(`net worker: ${s}`) })
+    : undefined;
+  const functions = await startFunctionsProcess(
+    o.functionsPort,
+    env,
+    o.functionsOutput ?? "null",
+    o.superviseFunctions ? log : undefined,
+  );
   log(`functions at ${functionsUrl}/functions/v1/<name>`);
   return {
     cluster,
@@ -155,11 +188,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     keys,
     env,
     sql,
+    extensions,
     net,
     functions,
     async stop() {
       await functions.stop();
-      await net.stop();
+      await net?.stop();
       await sql.end({ timeout: 5 });
     },
   };

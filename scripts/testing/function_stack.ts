@@ -1,7 +1,8 @@
 /**
  * The functions as they run for real, for end-to-end tests: the functions
- * server as a child process (so that it can be killed with SIGKILL), pg_net's
- * worker on the test database, an Odoo simulator and a local storage dir.
+ * server as a child process (so that it can be killed with SIGKILL), the
+ * stand-in pg_net worker on the test database (none where the real pg_net
+ * serves it), an Odoo simulator and a local storage dir.
  */
 import { connectDb, type Sql } from "../../functions-shared/db.ts";
 import type { OdooDataset } from "../odoo_simulator/dataset.ts";
@@ -20,7 +21,8 @@ export interface FunctionStack {
   storageDir: string;
   serviceRoleKey: string;
   functions: FunctionsProcess;
-  net: NetWorker;
+  /** The stand-in pg_net worker; none where the real pg_net serves the database. */
+  net?: NetWorker;
   output: () => string;
   /** POSTs to a function with the service-role key. */
   call(
@@ -62,7 +64,8 @@ export async function startFunctionStack(o: {
   const functions = await startFunctionsProcess(port, env, { logFile });
   const sql: Sql = connectDb(o.dbUrl, { max: 2 });
   await sql`select passerelle.store_secrets(${url}, ${keys.serviceRoleKey})`;
-  const net = startNetWorker(connectDb(o.dbUrl, { max: 2 }));
+  const [{ real }] = await sql`select exists(select from pg_extension where extname = 'pg_net') as real`;
+  const net = real ? undefined : startNetWorker(connectDb(o.dbUrl, { max: 2 }));
   return {
     url,
     odoo,
@@ -82,7 +85,7 @@ export async function startFunctionStack(o: {
     },
     async stop() {
       await functions.stop();
-      await net.stop();
+      await net?.stop();
       await sql.end();
       await odoo.close();
       await storage?.close();

@@ -4,7 +4,7 @@
  * at the end. Tests run on a real PostgreSQL, never a mock of our own database.
  */
 import { connectDb, type Sql } from "../../functions-shared/db.ts";
-import { TEST_TEMPLATE } from "../stack/postgres_cluster.ts";
+import { clusterDataDir, isRoot, pgDirs, TEST_TEMPLATE } from "../stack/postgres_cluster.ts";
 
 export interface TestDatabase {
   name: string;
@@ -55,4 +55,31 @@ export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
       await a.end();
     },
   };
+}
+
+/**
+ * Restarts the test cluster (`pg_ctl restart -m fast`, with the options it
+ * was started with): every connection is cut, as a PostgreSQL restart does.
+ */
+export async function restartTestCluster(): Promise<void> {
+  const dir = Deno.env.get("PASSERELLE_TEST_STACK_DIR");
+  const major = Number(Deno.env.get("PASSERELLE_TEST_PG_MAJOR"));
+  if (!dir || !major) {
+    throw new Error("PASSERELLE_TEST_STACK_DIR is not set: run the tests with `deno task test`");
+  }
+  const dataDir = clusterDataDir(dir, major);
+  const args = [
+    `${pgDirs(major).bin}/pg_ctl`,
+    "-D",
+    dataDir,
+    "-l",
+    `${dataDir}/server.log`,
+    "-m",
+    "fast",
+    "-w",
+  ];
+  const argv = isRoot ? ["runuser", "-u", "postgres", "--", ...args, "restart"] : [...args, "restart"];
+  const out = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "piped" })
+    .output();
+  if (!out.success) throw new Error(`pg_ctl restart failed: ${new TextDecoder().decode(out.stderr)}`);
 }

@@ -2,19 +2,21 @@
 -- the same schema, view, function signatures, privileges and error texts
 -- (see README, "Local stack"). Encryption is pgcrypto AES with an HMAC tag
 -- bound to the secret's id, keyed by a server key only the owner can read.
-create extension if not exists pgcrypto with schema public;
+-- Where Supabase has it (and the migrations create it): `extensions`, never `public`.
+create schema if not exists extensions;
+create extension if not exists pgcrypto with schema extensions;
 create schema if not exists vault;
 revoke all on schema vault from public;
 
 create table if not exists vault._stand_in_key (
   only_row boolean primary key default true check (only_row),
-  key bytea not null default public.gen_random_bytes(32)
+  key bytea not null default extensions.gen_random_bytes(32)
 );
 insert into vault._stand_in_key default values on conflict do nothing;
 revoke all on vault._stand_in_key from public;
 
 create or replace function vault._crypto_aead_det_noncegen() returns bytea
-language sql volatile as $$ select public.gen_random_bytes(16) $$;
+language sql volatile as $$ select extensions.gen_random_bytes(16) $$;
 
 create or replace function vault._crypto_aead_det_encrypt(
   message bytea, additional bytea, key_id bigint,
@@ -26,8 +28,8 @@ declare
   iv bytea := coalesce(nonce, vault._crypto_aead_det_noncegen());
   c bytea;
 begin
-  c := public.encrypt_iv(message, k, substring(iv from 1 for 16), 'aes-cbc/pad:pkcs');
-  return c || substring(public.hmac(c || coalesce(additional, ''::bytea) || context, k, 'sha256') from 1 for 16);
+  c := extensions.encrypt_iv(message, k, substring(iv from 1 for 16), 'aes-cbc/pad:pkcs');
+  return c || substring(extensions.hmac(c || coalesce(additional, ''::bytea) || context, k, 'sha256') from 1 for 16);
 end $$;
 
 create or replace function vault._crypto_aead_det_decrypt(
@@ -44,11 +46,11 @@ begin
     raise exception 'pgsodium_crypto_aead_det_decrypt_by_id: invalid ciphertext';
   end if;
   c := substring(message from 1 for n - 16);
-  if substring(public.hmac(c || coalesce(additional, ''::bytea) || context, k, 'sha256') from 1 for 16)
+  if substring(extensions.hmac(c || coalesce(additional, ''::bytea) || context, k, 'sha256') from 1 for 16)
      <> substring(message from n - 15) then
     raise exception 'pgsodium_crypto_aead_det_decrypt_by_id: invalid ciphertext';
   end if;
-  return public.decrypt_iv(c, k, substring(nonce from 1 for 16), 'aes-cbc/pad:pkcs');
+  return extensions.decrypt_iv(c, k, substring(nonce from 1 for 16), 'aes-cbc/pad:pkcs');
 end $$;
 
 create table if not exists vault.secrets (
