@@ -13,11 +13,12 @@
  * released connection whose socket was dropped goes back to the pool, where
  * the next query hangs. So `reserve()` here opens a connection of its own
  * (`ownConnection`), which fails cleanly, and a process-level guard swallows
- * that one TypeError (and only it) should it still come from elsewhere, so
+ * that error (and only it: postgres_crash_guard.ts) should it still come from elsewhere, so
  * that the server answers the call instead of dying.
  */
 import { postgres, type Sql } from "./deps.ts";
 import { PasserelleError } from "./errors.ts";
+import { guardPostgresSocketRace, isPostgresSocketRace } from "./postgres_crash_guard.ts";
 
 export type { Sql };
 
@@ -35,12 +36,6 @@ const CONNECTION_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
-/** The uncaught error of porsager/postgres#1154 / #1208. */
-function isDeadSocketWrite(e: unknown): boolean {
-  return e instanceof TypeError && /reading 'write'/.test(e.message) &&
-    /postgres/.test(e.stack ?? "");
-}
-
 /**
  * Whether `e` means the database cannot be reached (rather than a query that
  * failed): a connection postgres.js lost or could not open, PostgreSQL shutting
@@ -48,7 +43,7 @@ function isDeadSocketWrite(e: unknown): boolean {
  */
 export function isDbUnavailable(e: unknown): boolean {
   if (e instanceof PasserelleError) return e.code === "db_unavailable";
-  if (isDeadSocketWrite(e)) return true;
+  if (isPostgresSocketRace(e)) return true;
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return false;
   return CONNECTION_CODES.has(code) || /^57P0[123]$/.test(code) || /^08/.test(code);
@@ -71,13 +66,9 @@ let guarded = false;
 
 /** Keeps the process alive through porsager/postgres#1154 / #1208 (once per process). */
 function installCrashGuard(): void {
-  if (guarded || typeof globalThis.addEventListener !== "function") return;
+  if (guarded) return;
   guarded = true;
-  globalThis.addEventListener("error", (ev) => {
-    if (!isDeadSocketWrite((ev as ErrorEvent).error)) return;
-    ev.preventDefault();
-    console.error("[db] a write to a lost PostgreSQL connection was dropped (porsager/postgres#1154)");
-  });
+  guardPostgresSocketRace((s) => console.error(`[db] ${s} (porsager/postgres#1154)`));
 }
 
 type Reserved = Awaited<ReturnType<Sql["reserve"]>>;

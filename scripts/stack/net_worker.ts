@@ -10,7 +10,7 @@
  * started (and would find nothing to take).
  */
 import type { Sql } from "../../functions-shared/deps.ts";
-import { guardPostgresSocketRace } from "./postgres_crash_guard.ts";
+import { guardPostgresSocketRace } from "../../functions-shared/postgres_crash_guard.ts";
 
 interface QueuedRequest {
   id: string;
