@@ -5,7 +5,7 @@ import { processCpuMs } from "../../engine/usage.ts";
 import { advanceImports } from "./advance_imports.ts";
 import { importKit } from "./job_test_kit.ts";
 
-Deno.test("cancel stops at the next checkpoint and keeps what is committed; retry goes on; delete removes all", async () => {
+Deno.test("cancel stops at the next checkpoint and keeps what is committed; retry goes on; delete refuses while leads are left, and undoes first when asked", async () => {
   const kit = await importKit("imp_manage");
   try {
     const h = kit.handler("leads");
@@ -67,8 +67,16 @@ Deno.test("cancel stops at the next checkpoint and keeps what is committed; retr
     assert.equal(status.status, "completed");
     assert.equal(status.counts.committed, status.counts.valid - status.counts.duplicate);
 
-    const del = await (await kit.call(h, admin, { action: "delete", jobId })).json();
-    assert.equal(del.deleted, true);
+    // Its leads are still there: a delete is refused, saying to undo first, unless asked to undo.
+    const refused = await kit.call(h, admin, { action: "delete", jobId });
+    assert.equal(refused.status, 409);
+    assert.match((await refused.json()).message, /undo it first/);
+    const del = await (await kit.call(h, admin, { action: "delete", jobId, undo: true })).json();
+    assert.equal(del.deleted, true, JSON.stringify(del));
+    assert.equal(del.undo.deleted, status.counts.inserted);
+    const [{ left }] = await kit.db
+      .sql`select count(*)::int as left from public.leads where import_job_id = ${jobId}`;
+    assert.equal(left, 0, "the leads went with the undo");
     assert.equal(await kit.store.exists(path), false);
     const [{ rows }] = await kit.db
       .sql`select count(*)::int as rows from public.import_rows where job_id = ${jobId}`;
