@@ -200,7 +200,15 @@ const LEAD_HEADERS: Record<LeadField, string[]> = {
   country: ["Pays", "Country", "Pays du client"],
   // A SIREN (9 digits) is another identifier: a `SIREN` column is kept in extra_fields,
   // so that a file with both columns maps.
-  siret: ["SIRET", "N° SIRET", "Numéro SIRET", "No SIRET", "Num SIRET", "SIRET number", "Siret de la société"],
+  siret: [
+    "SIRET",
+    "N° SIRET",
+    "Numéro SIRET",
+    "No SIRET",
+    "Num SIRET",
+    "SIRET number",
+    "Siret de la société",
+  ],
   tags: ["Étiquettes", "Étiquette", "Tags", "Tag", "Mots-clés", "Mots clés", "Labels", "Catégories"],
 };
 

@@ -74,7 +74,9 @@ Deno.test("mapColumns() maps the address, SIRET and tags columns of French and E
 });
 
 Deno.test("columnSummary() says where each column of the file goes: a lead column, extra_fields, or nowhere", () => {
-  const r = mapColumns(["Nom", "Code postal", "Secteur", "Secteur", "À ignorer"], "lead", { "À ignorer": null });
+  const r = mapColumns(["Nom", "Code postal", "Secteur", "Secteur", "À ignorer"], "lead", {
+    "À ignorer": null,
+  });
   assert.ok(r.ok);
   assert.deepEqual(columnSummary(r.mapping), [
     { header: "Nom", to: "last_name" },

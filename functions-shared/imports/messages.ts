@@ -342,8 +342,7 @@ const fr: Texts = {
   date_invalid: (p, l) =>
     `${q.fr(l)} : date invalide (valeur ${q.fr(p.value)}) ; formats acceptés : jj/mm/aaaa, aaaa-mm-jj`,
   date_out_of_range: (p, l) => `${q.fr(l)} : date hors de la période 1900–2100 (valeur ${q.fr(p.value)})`,
-  siret_unusual: (p, l) =>
-    `${q.fr(l)} : ni 14 chiffres (SIRET) ni 9 (SIREN) (valeur ${q.fr(p.value)})`,
+  siret_unusual: (p, l) => `${q.fr(l)} : ni 14 chiffres (SIRET) ni 9 (SIREN) (valeur ${q.fr(p.value)})`,
   duplicate_of_row: (p) =>
     `doublon de la ligne ${p.of} (${KEYS[String(p.on)]?.fr ?? p.on} ${q.fr(p.value)}) : ${
       OUTCOMES[String(p.outcome)]?.fr ?? p.outcome

@@ -22,7 +22,7 @@ import { type ColumnMapping, columnSummary, type ExplicitMapping, mapColumns } f
 import { readCsvRows } from "../csv_reader.ts";
 import { errorReportStream, type ReportEntry } from "../error_report.ts";
 import { ImportError } from "../import_error.ts";
-import { leadRowValidator, type LeadRowResult } from "../lead_row.ts";
+import { type LeadRowResult, leadRowValidator } from "../lead_row.ts";
 import type { Issue } from "../messages.ts";
 import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
@@ -224,7 +224,15 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     if (r.ok && job.kind === "leads") {
       // A lead's values, its warnings, and the keys its duplicates are found by.
       const l = r as Extract<LeadRowResult, { ok: true }>;
-      batch.add({ n: rowNumber, d: l.value, e: l.warnings, s: "valid", em: l.emailKey, ph: l.phoneKey, x: l.value.externalId });
+      batch.add({
+        n: rowNumber,
+        d: l.value,
+        e: l.warnings,
+        s: "valid",
+        em: l.emailKey,
+        ph: l.phoneKey,
+        x: l.value.externalId,
+      });
     } else if (r.ok) {
       const v = r.value as unknown as Record<string, unknown>;
       batch.add({
