@@ -129,16 +129,20 @@ Deno.test("undo of 100,000 leads right after their commit runs in bounded ranges
         { kind: "user", userId: kit.admin },
         jobId,
       );
-      console.log(`undo call ${calls}: ${Math.round(performance.now() - t0)} ms, ${r.deleted} deleted so far`);
+      console.log(
+        `undo call ${calls}: ${Math.round(performance.now() - t0)} ms, ${r.deleted} deleted so far`,
+      );
       assert.ok(calls < 200, "the undo ends");
     } while (r.status !== "undone");
     console.log(`undo ranges of 5,000 leads, wall ms each: ${ranges.join(", ")}`);
     assert.ok(calls > 1, "the undo spans several calls");
     assert.equal(ranges.length, Math.ceil(job.inserted_rows / 5_000) + (job.inserted_rows % 5_000 ? 0 : 1));
     assert.deepEqual([r.deleted, r.restored, r.refusedCount, r.refused], [job.inserted_rows, 0, 0, []]);
-    const [{ n }] = await kit.db.sql`select count(*)::int as n from public.leads where import_job_id = ${jobId}`;
+    const [{ n }] = await kit.db
+      .sql`select count(*)::int as n from public.leads where import_job_id = ${jobId}`;
     assert.equal(n, 0, "every lead gone");
-    const [j] = await kit.db.sql`select undone_at, payload -> 'undo' ->> 'deleted' as d from public.import_jobs
+    const [j] = await kit.db
+      .sql`select undone_at, payload -> 'undo' ->> 'deleted' as d from public.import_jobs
                                   where id = ${jobId}`;
     assert.ok(j.undone_at);
     assert.equal(Number(j.d), job.inserted_rows);
