@@ -26,6 +26,8 @@ declare
   n integer;
 begin
   select * into j from public.import_jobs where id = p_job;
+  -- (an activity job's rows carry no person: it matches on what its `match_on` says, nothing by default)
+  by_ext := j.kind = 'leads' or 'external_id' = any(match_on);
   -- Rows arrived moments ago: without statistics the planner takes the
   -- table for tiny and nests loops over hundreds of thousands of rows.
   analyze public.import_rows;

@@ -160,3 +160,18 @@ Deno.test("a lead created between the parse and the commit makes its row a dupli
     await kit.close();
   }
 });
+
+Deno.test("an assignment naming no user leaves the rows unassigned instead of failing the commit", async () => {
+  const kit = await importKit("imp_assign_missing");
+  try {
+    const jobId = await parsed(kit, "assign.csv", ["A1;Anne;Un;anne@exemple.fr;;Un SA"], {
+      assignment: { mode: "single", userId: "00000000-0000-4000-8000-000000000000" },
+    });
+    const job = await committed(kit, jobId);
+    assert.equal(job.status, "completed", job.error_message);
+    const [l] = await kit.db.sql`select assigned_to from public.leads where import_job_id = ${jobId}`;
+    assert.equal(l.assigned_to, null);
+  } finally {
+    await kit.close();
+  }
+});
