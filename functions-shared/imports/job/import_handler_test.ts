@@ -46,6 +46,7 @@ Deno.test("start answers 202 with the job id, refuses the same file twice, and k
         processed: 4,
         valid: 4, // (row 3's "pas-un-email" is kept as written, with a warning)
         invalid: 0,
+        warned: 1,
         duplicate: 1,
         committed: 3,
         inserted: 3,

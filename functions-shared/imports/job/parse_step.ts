@@ -399,7 +399,7 @@ interface FindingRow {
  * The issue that says what a duplicate row duplicates (the earlier row, or
  * the existing lead) and what the commit does with it under `strategy`.
  */
-export function duplicateIssue(r: FindingRow, strategy: string, header: Record<string, string>): Issue {
+function duplicateIssue(r: FindingRow, strategy: string, header: Record<string, string>): Issue {
   const on = r.dedup_on ?? "email";
   const field = on === "external_id" ? "externalId" : on;
   const value = on === "email" ? r.email : on === "phone" ? r.phone : r.external_id;
