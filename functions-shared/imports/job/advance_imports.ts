@@ -28,6 +28,8 @@ export interface AdvanceDeps {
   commitRows?: number;
   /** Ranges of a leads job committed at once (see `commitStep`). */
   parallel?: number;
+  /** Leads per undo range (see `undoImport`). */
+  undoRangeLeads?: number;
   xlsxMaxSheetBytes?: number;
   /** The time claims compare leases with (tests move it past a dead call's lease). */
   clock?: () => Date;

@@ -4,7 +4,7 @@ import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
 import { advanceImports } from "./advance_imports.ts";
 import { importKit } from "./job_test_kit.ts";
-import { undoImport } from "./manage_import.ts";
+import { deleteImport, undoImport } from "./manage_import.ts";
 import { startImport } from "./start_import.ts";
 
 Deno.test("cancel stops at the next checkpoint and keeps what is committed; retry goes on; delete refuses while leads are left, and undoes first when asked", async () => {
@@ -234,3 +234,35 @@ async function lastJob(kit: Awaited<ReturnType<typeof importKit>>): Promise<stri
   const [j] = await kit.db.sql`select id from public.import_jobs order by created_at desc limit 1`;
   return j.id;
 }
+
+Deno.test("an undo a call leaves unfinished goes on in the function's next calls, and a delete waiting for it follows", async () => {
+  const kit = await importKit("imp_undo_continued");
+  try {
+    const jobId = await runImport(kit, "8k.csv", await csvBytes(8_000, 3));
+    const [job] = await kit.db.sql`select inserted_rows from public.import_jobs where id = ${jobId}`;
+    const m = {
+      sql: kit.db.sql,
+      store: kit.store,
+      kind: "leads" as const,
+      undoRangeLeads: 1_000,
+      undoWallMs: 1,
+    };
+    const who = { kind: "user" as const, userId: kit.admin };
+    const first = await deleteImport(m, who, jobId, { undo: true });
+    assert.deepEqual([first.deleted, (first.undo as Record<string, unknown>).status], [false, "undoing"]);
+    const [{ n: active }] = await kit.db.sql`select count(*)::int as n from public.import_jobs
+                                              where payload -> 'undo' ->> 'state' = 'running'`;
+    assert.equal(active, 1, "the undo under way is work left for the function");
+    // The function's next call (cron or chain) goes on with it, range by range, then deletes the job.
+    await advanceImports(
+      { sql: kit.db.sql, store: kit.store, kind: "leads", undoRangeLeads: 1_000 },
+      startBudget({ wallMs: 60_000, cpuMs: 60_000 }, { now: () => performance.now(), cpu: processCpuMs }),
+    );
+    const [{ leads, jobs }] = await kit.db.sql`
+      select (select count(*)::int from public.leads) as leads,
+             (select count(*)::int from public.import_jobs where id = ${jobId}) as jobs`;
+    assert.deepEqual([leads, jobs], [0, 0], `${job.inserted_rows} leads undone, then the job deleted`);
+  } finally {
+    await kit.close();
+  }
+});
