@@ -101,7 +101,9 @@ end $$;
 -- grow with the import itself. Returns how many rows became duplicates.
 create or replace function passerelle.import_recheck_duplicates(p_job uuid, from_row integer, to_row integer)
 returns integer
-language plpgsql volatile set search_path = '' set jit = off as $$
+-- (nested loops on: the commit turns them off for its own statements, and the rows found here are few,
+-- each updated through the primary key)
+language plpgsql volatile set search_path = '' set enable_nestloop = on set jit = off as $$
 declare
   j public.import_jobs;
   match_on text[];
