@@ -231,6 +231,7 @@ export type Database = {
           "updated_at": string;
           "updated_rows": number;
           "valid_rows": number;
+          "warned_rows": number;
         };
         ComputedFields: never;
         Insert: {
@@ -274,6 +275,7 @@ export type Database = {
           "updated_at"?: string;
           "updated_rows"?: number;
           "valid_rows"?: number;
+          "warned_rows"?: number;
         };
         Update: {
           "assignment_mode"?: string;
@@ -316,6 +318,7 @@ export type Database = {
           "updated_at"?: string;
           "updated_rows"?: number;
           "valid_rows"?: number;
+          "warned_rows"?: number;
         };
         Relationships: [
           {
@@ -331,6 +334,7 @@ export type Database = {
         Row: {
           "data": NonNullable<Json>;
           "dedup_key": string | null;
+          "dedup_on": string | null;
           "email": string | null;
           "errors": Json | null;
           "external_id": string | null;
@@ -339,12 +343,14 @@ export type Database = {
           "row_number": number;
           "status": string;
           "target_id": number | null;
+          "target_row": number | null;
           "updated_at": string | null;
         };
         ComputedFields: never;
         Insert: {
           "data": NonNullable<Json>;
           "dedup_key"?: string | null;
+          "dedup_on"?: string | null;
           "email"?: string | null;
           "errors"?: Json | null;
           "external_id"?: string | null;
@@ -353,11 +359,13 @@ export type Database = {
           "row_number": number;
           "status"?: string;
           "target_id"?: number | null;
+          "target_row"?: number | null;
           "updated_at"?: string | null;
         };
         Update: {
           "data"?: NonNullable<Json>;
           "dedup_key"?: string | null;
+          "dedup_on"?: string | null;
           "email"?: string | null;
           "errors"?: Json | null;
           "external_id"?: string | null;
@@ -366,6 +374,7 @@ export type Database = {
           "row_number"?: number;
           "status"?: string;
           "target_id"?: number | null;
+          "target_row"?: number | null;
           "updated_at"?: string | null;
         };
         Relationships: [
@@ -497,31 +506,40 @@ export type Database = {
         Row: {
           "active": boolean;
           "assigned_to": string | null;
+          "city": string | null;
           "company_id": number;
           "company_name": string | null;
           "contact_id": number | null;
           "contact_name": string | null;
+          "country": string | null;
           "created_at": string;
           "customer_id": number | null;
           "description": string | null;
           "email": string | null;
           "expected_revenue": number | null;
           "external_id": string | null;
+          "extra_fields": NonNullable<Json>;
+          "first_name": string | null;
           "id": number;
           "import_job_id": string | null;
           "import_row": number | null;
+          "last_name": string | null;
           "lead_type": string | null;
+          "mobile": string | null;
           "odoo_id": number | null;
           "phone": string | null;
+          "postal_code": string | null;
           "priority": number | null;
           "probability": number | null;
           "salesperson": string | null;
+          "siret": string | null;
           "source": string | null;
           "source_created_at": string | null;
           "source_email_id": string | null;
           "source_updated_at": string | null;
           "stage": string | null;
           "tags": (string)[];
+          "tags_text": string | null;
           "title": string;
           "updated_at": string;
         };
@@ -529,62 +547,80 @@ export type Database = {
         Insert: {
           "active"?: boolean;
           "assigned_to"?: string | null;
+          "city"?: string | null;
           "company_id": number;
           "company_name"?: string | null;
           "contact_id"?: number | null;
           "contact_name"?: string | null;
+          "country"?: string | null;
           "created_at"?: string;
           "customer_id"?: number | null;
           "description"?: string | null;
           "email"?: string | null;
           "expected_revenue"?: number | null;
           "external_id"?: string | null;
+          "extra_fields"?: NonNullable<Json>;
+          "first_name"?: string | null;
           "id"?: never;
           "import_job_id"?: string | null;
           "import_row"?: number | null;
+          "last_name"?: string | null;
           "lead_type"?: string | null;
+          "mobile"?: string | null;
           "odoo_id"?: number | null;
           "phone"?: string | null;
+          "postal_code"?: string | null;
           "priority"?: number | null;
           "probability"?: number | null;
           "salesperson"?: string | null;
+          "siret"?: string | null;
           "source"?: string | null;
           "source_created_at"?: string | null;
           "source_email_id"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
           "tags"?: (string)[];
+          "tags_text"?: string | null;
           "title": string;
           "updated_at"?: string;
         };
         Update: {
           "active"?: boolean;
           "assigned_to"?: string | null;
+          "city"?: string | null;
           "company_id"?: number;
           "company_name"?: string | null;
           "contact_id"?: number | null;
           "contact_name"?: string | null;
+          "country"?: string | null;
           "created_at"?: string;
           "customer_id"?: number | null;
           "description"?: string | null;
           "email"?: string | null;
           "expected_revenue"?: number | null;
           "external_id"?: string | null;
+          "extra_fields"?: NonNullable<Json>;
+          "first_name"?: string | null;
           "id"?: never;
           "import_job_id"?: string | null;
           "import_row"?: number | null;
+          "last_name"?: string | null;
           "lead_type"?: string | null;
+          "mobile"?: string | null;
           "odoo_id"?: number | null;
           "phone"?: string | null;
+          "postal_code"?: string | null;
           "priority"?: number | null;
           "probability"?: number | null;
           "salesperson"?: string | null;
+          "siret"?: string | null;
           "source"?: string | null;
           "source_created_at"?: string | null;
           "source_email_id"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
           "tags"?: (string)[];
+          "tags_text"?: string | null;
           "title"?: string;
           "updated_at"?: string;
         };

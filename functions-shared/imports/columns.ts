@@ -30,6 +30,8 @@ export const LEAD_FIELDS = [
   "city",
   "postalCode",
   "country",
+  "siret",
+  "tags",
 ] as const;
 /** One lead field. */
 export type LeadField = typeof LEAD_FIELDS[number];
@@ -184,9 +186,31 @@ const LEAD_HEADERS: Record<LeadField, string[]> = {
     "Creation date",
     "Date",
   ],
-  city: ["Ville", "City", "Commune"],
-  postalCode: ["Code postal", "CP", "Zip", "Zip code", "Postal code", "Postcode"],
-  country: ["Pays", "Country"],
+  city: ["Ville", "City", "Commune", "Localité", "Town", "Ville du client", "Ville de facturation"],
+  postalCode: [
+    "Code postal",
+    "CP",
+    "C.P.",
+    "Zip",
+    "Zip code",
+    "Postal code",
+    "Postcode",
+    "Post code",
+    "Code postal du client",
+  ],
+  country: ["Pays", "Country", "Pays du client"],
+  // A SIREN (9 digits) is another identifier: a `SIREN` column is kept in extra_fields,
+  // so that a file with both columns maps.
+  siret: [
+    "SIRET",
+    "N° SIRET",
+    "Numéro SIRET",
+    "No SIRET",
+    "Num SIRET",
+    "SIRET number",
+    "Siret de la société",
+  ],
+  tags: ["Étiquettes", "Étiquette", "Tags", "Tag", "Mots-clés", "Mots clés", "Labels", "Catégories"],
 };
 
 /**
@@ -379,8 +403,54 @@ export interface ColumnMapping<F extends string = string> {
   index: Readonly<Partial<Record<F, number>>>;
   /** Field → the file's header for it (for messages: « Adresse e-mail » : …). */
   header: Readonly<Partial<Record<F, string>>>;
-  /** Headers no field takes (non-empty ones), kept in the import's summary. */
+  /**
+   * Columns no field takes and the user's mapping does not ignore: their
+   * non-blank cells go to the lead's `extra_fields`, under `key` (the header
+   * as the file writes it; `#7` for a blank header of column 7, `Header (2)`
+   * for a header written twice).
+   */
+  extra: readonly { header: string; key: string; index: number }[];
+  /** Headers the user's mapping ignores (`{ "Header": null }`): their cells are not imported. */
   ignored: readonly string[];
+}
+
+/** The column of `public.leads` each lead field is written to. */
+export const LEAD_COLUMNS: Record<LeadField, string> = {
+  title: "title",
+  contactName: "contact_name",
+  firstName: "first_name",
+  lastName: "last_name",
+  email: "email",
+  phone: "phone",
+  mobile: "mobile",
+  company: "company_name",
+  expectedRevenue: "expected_revenue",
+  probability: "probability",
+  stage: "stage",
+  source: "source",
+  salesperson: "salesperson",
+  externalId: "external_id",
+  description: "description",
+  createdAt: "source_created_at",
+  city: "city",
+  postalCode: "postal_code",
+  country: "country",
+  siret: "siret",
+  tags: "tags",
+};
+
+/**
+ * Where each column of a file goes, in the file's order: for leads, the
+ * column of `public.leads` (`extra_fields` for the others), for activities
+ * the field; `null` for a column the user's mapping ignores.
+ */
+export function columnSummary(m: ColumnMapping): { header: string; to: string | null }[] {
+  const byIndex = new Map<number, string | null>();
+  for (const [field, i] of Object.entries(m.index) as [string, number][]) {
+    byIndex.set(i, m.kind === "lead" ? LEAD_COLUMNS[field as LeadField] ?? field : field);
+  }
+  for (const e of m.extra) byIndex.set(e.index, "extra_fields");
+  return m.headers.map((header, i) => ({ header, to: byIndex.get(i) ?? null }));
 }
 
 /**
@@ -455,6 +525,8 @@ export function mapColumns(
 
   const byField = new Map<string, number[]>();
   const ignored: string[] = [];
+  const extra: { header: string; key: string; index: number }[] = [];
+  const keys = new Set<string>();
   headers.forEach((h, i) => {
     let field: string | null | undefined;
     if (chosen.has(i)) field = chosen.get(i);
@@ -462,8 +534,15 @@ export function mapColumns(
       field = SYNONYMS[kind].get(headerKey(h));
       if (field && explicitFields.has(field)) field = undefined; // the user gave this field another column
     }
+    if (field === null) {
+      ignored.push(h);
+      return;
+    }
     if (!field) {
-      if (h.trim() !== "") ignored.push(h);
+      let key = h.trim() === "" ? `#${i + 1}` : h;
+      for (let n = 2; keys.has(key); n++) key = `${h} (${n})`;
+      keys.add(key);
+      extra.push({ header: h, key, index: i });
       return;
     }
     const at = byField.get(field);
@@ -505,5 +584,5 @@ export function mapColumns(
   }
 
   if (issues.length) return { ok: false, issues };
-  return { ok: true, mapping: { kind, headers, index, header, ignored } };
+  return { ok: true, mapping: { kind, headers, index, header, extra, ignored } };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { headerKey, mapColumns } from "./columns.ts";
+import { columnSummary, headerKey, mapColumns } from "./columns.ts";
 import { message } from "./messages.ts";
 
 Deno.test("mapColumns() maps French and English headers whatever their case, accents and spaces", () => {
@@ -41,8 +41,52 @@ Deno.test("mapColumns() maps French and English headers whatever their case, acc
     description: 12,
     createdAt: 13,
   });
-  assert.deepEqual(r.mapping.ignored, ["Colonne inutile"]);
+  // Columns no field takes go to the lead's extra fields, by header (a blank one by its number).
+  assert.deepEqual(r.mapping.extra, [
+    { header: "Colonne inutile", key: "Colonne inutile", index: 14 },
+    { header: "", key: "#16", index: 15 },
+  ]);
+  assert.deepEqual(r.mapping.ignored, []);
   assert.equal(r.mapping.header.email, "Adresse e-mail");
+});
+
+Deno.test("mapColumns() maps the address, SIRET and tags columns of French and English files", () => {
+  for (
+    const [headers, want] of [
+      [["Société", "Ville", "Code postal", "Pays", "SIRET", "Étiquettes"], {}],
+      [["Company", "City", "Postal code", "Country", "N° SIRET", "Tags"], {}],
+      [["Raison sociale", "Commune", "CP", "Pays", "Numéro SIRET", "Mots-clés"], {}],
+      [["Company", "Town", "ZIP", "Country", "Siret", "Labels"], {}],
+    ] as const
+  ) {
+    const r = mapColumns(headers, "lead");
+    assert.ok(r.ok, headers.join());
+    assert.deepEqual(
+      r.mapping.index,
+      { company: 0, city: 1, postalCode: 2, country: 3, siret: 4, tags: 5, ...want },
+      headers.join(),
+    );
+  }
+  // A SIREN beside the SIRET is another identifier: kept in the extra fields, not refused as a second SIRET.
+  const both = mapColumns(["Société", "SIRET", "SIREN"], "lead");
+  assert.ok(both.ok);
+  assert.deepEqual(both.mapping.extra.map((e) => e.header), ["SIREN"]);
+});
+
+Deno.test("columnSummary() says where each column of the file goes: a lead column, extra_fields, or nowhere", () => {
+  const r = mapColumns(["Nom", "Code postal", "Secteur", "Secteur", "À ignorer"], "lead", {
+    "À ignorer": null,
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(columnSummary(r.mapping), [
+    { header: "Nom", to: "last_name" },
+    { header: "Code postal", to: "postal_code" },
+    { header: "Secteur", to: "extra_fields" },
+    { header: "Secteur", to: "extra_fields" },
+    { header: "À ignorer", to: null },
+  ]);
+  assert.deepEqual(r.mapping.extra.map((e) => e.key), ["Secteur", "Secteur (2)"]);
+  assert.deepEqual(r.mapping.ignored, ["À ignorer"]);
 });
 
 Deno.test("mapColumns() maps activity headers", () => {

@@ -23,7 +23,6 @@ const F = {
   email: fail("email_invalid"),
   phone: fail("phone_invalid"),
   amount: fail("amount_invalid"),
-  amountNegative: fail("amount_negative"),
   amountTooLarge: fail("amount_too_large"),
   probability: fail("probability_invalid"),
   probabilityRange: fail("probability_range"),
@@ -160,16 +159,18 @@ function frenchNational(s: string): string | Fail {
   return overseas ? `+${overseas}${s.slice(1)}` : `+33${s.slice(1)}`;
 }
 
-/** Amounts are kept below 10^13 (numeric(15,2)), in euros, to the cent. */
-export const AMOUNT_MAX = 1e13;
+/** Amounts are kept below 10^12 in absolute value (`leads.expected_revenue` is numeric(14,2)), to the cent. */
+export const AMOUNT_MAX = 1e12;
 
 const PLAIN_NUMBER = /^\d+(?:\.\d+)?$/;
 const AMOUNT_NOISE = /[\s\u00a0\u202f\u2009'€$£]/g;
+const MINUS_SIGN = /\u2212/g;
 const CURRENCY_WORD = /^(?:eur|usd|gbp)|(?:eur|usd|gbp)$/i;
 const AMOUNT_SHAPE = /^-?\d[\d.,]*$/;
 
 /**
- * A non-negative amount rounded to the cent, or a `Fail`.
+ * An amount rounded to the cent, or a `Fail`. Negative amounts are amounts
+ * (`-1500,75`: a credit, a correction) and are kept as the file has them.
  *
  * Accepts `1234.56` (what an .xlsx cell holds), French `1 234,56 €` (spaces,
  * no-break spaces, U+202F, apostrophes or dots between thousands) and English
@@ -182,7 +183,7 @@ export function parseAmount(raw: string): number | Fail {
   let n: number;
   if (PLAIN_NUMBER.test(s)) n = Number(s);
   else {
-    s = s.replace(AMOUNT_NOISE, "");
+    s = s.replace(AMOUNT_NOISE, "").replace(MINUS_SIGN, "-");
     if (!AMOUNT_SHAPE.test(s)) {
       s = s.replace(CURRENCY_WORD, "");
       if (!AMOUNT_SHAPE.test(s)) return F.amount;
@@ -203,8 +204,7 @@ export function parseAmount(raw: string): number | Fail {
     n = Number(s);
   }
   if (!Number.isFinite(n)) return F.amount;
-  if (n < 0) return F.amountNegative;
-  if (n >= AMOUNT_MAX) return F.amountTooLarge;
+  if (Math.abs(n) >= AMOUNT_MAX) return F.amountTooLarge;
   return Math.round(n * 100) / 100;
 }
 

@@ -85,12 +85,18 @@ Deno.test("parseAmount() reads French, English and spreadsheet amounts", () => {
       ["0", 0],
       ["1234.567", 1234.57],
       ["1'234.50", 1234.5],
+      // negative amounts are amounts: a credit, a correction
+      ["-1500,75", -1500.75],
+      ["-12,50", -12.5],
+      ["- 1 234,56 €", -1234.56],
+      ["\u22123,5", -3.5],
     ] as const
   ) assert.equal(parseAmount(input), want, input);
   assert.equal(code(parseAmount("environ mille")), "amount_invalid");
   assert.equal(code(parseAmount("1,23,4")), "amount_invalid");
-  assert.equal(code(parseAmount("-12,50")), "amount_negative");
   assert.equal(code(parseAmount("99999999999999")), "amount_too_large");
+  assert.equal(code(parseAmount("1000000000000")), "amount_too_large", "numeric(14,2) holds less");
+  assert.equal(parseAmount("999999999999,99"), 999999999999.99);
 });
 
 Deno.test("parseProbability() reads percents from 0 to 100", () => {

@@ -38,7 +38,11 @@ Deno.test("validateLead() cleans and types every field", () => {
       city: null,
       postalCode: null,
       country: null,
+      siret: null,
     },
+    warnings: null,
+    emailKey: "émilie.lefèvre@exemple.fr",
+    phoneKey: "+33612345678",
   });
 });
 
@@ -64,32 +68,81 @@ Deno.test("validateLead() needs a title, name, company or email", () => {
   );
 });
 
-Deno.test("validateLead() reports every bad field of a row, named by the file's header", () => {
+Deno.test("validateLead() keeps what it cannot read, as written, and warns on every such field", () => {
   const r = validateLead(
     {
       lastName: "Dupont",
-      email: "x",
+      email: "Jean.Dupont@",
       phone: "12",
       expectedRevenue: "beaucoup",
       probability: "150",
       createdAt: "31/02/2024",
       city: "L".repeat(101),
+      siret: "123",
     },
     9,
-    { email: "Adresse e-mail" },
+    { email: "Adresse e-mail", expectedRevenue: "Montant" },
   );
-  assert.ok(!r.ok);
-  assert.deepEqual(r.issues.map((i) => [i.field, i.code]), [
-    ["email", "email_invalid"],
-    ["phone", "phone_invalid"],
-    ["expectedRevenue", "amount_invalid"],
-    ["probability", "probability_range"],
-    ["createdAt", "date_invalid"],
-    ["city", "too_long"],
+  assert.ok(r.ok, "a row that names a lead is imported");
+  assert.deepEqual(r.warnings!.map((i) => [i.field, i.code, i.level, i.params!.kept]), [
+    ["email", "email_invalid", "warning", "field"],
+    ["phone", "phone_invalid", "warning", "field"],
+    ["expectedRevenue", "amount_invalid", "warning", "extra"],
+    ["probability", "probability_range", "warning", "extra"],
+    ["createdAt", "date_invalid", "warning", "extra"],
+    ["city", "too_long", "warning", "field"],
+    ["siret", "siret_unusual", "warning", "field"],
   ]);
-  assert.equal(message(r.issues[0]), "« Adresse e-mail » : adresse invalide (valeur « x »)");
-  assert.equal(message(r.issues[1]), "« Téléphone » : numéro de téléphone invalide (valeur « 12 »)");
-  assert.equal(message(r.issues[5], "en"), '"City": 101 characters, at most 100 allowed');
+  // Text columns keep the text; the others' values go to extra_fields under the file's header.
+  assert.equal(r.value.email, "Jean.Dupont@");
+  assert.equal(r.emailKey, "jean.dupont@", "a mistyped address still finds its duplicates");
+  assert.equal(r.value.phone, "12");
+  assert.equal(r.phoneKey, null, "a phone that cannot be read finds no duplicates");
+  assert.equal(r.value.city, "L".repeat(101));
+  assert.equal(r.value.siret, "123");
+  assert.deepEqual(r.value.extra, { Montant: "beaucoup", probability: "150", createdAt: "31/02/2024" });
+  assert.equal(r.value.expectedRevenue, null);
+  assert.equal(
+    message(r.warnings![0]),
+    "« Adresse e-mail » : adresse invalide (valeur « Jean.Dupont@ ») ; gardée telle quelle",
+  );
+  assert.equal(
+    message(r.warnings![2], "en"),
+    '"Montant": invalid amount (value "beaucoup"); kept as written in the extra fields',
+  );
+});
+
+Deno.test("validateLead() keeps negative amounts, SIRETs and postal codes as written, and splits tags", () => {
+  const r = validateLead({
+    company: "Boulangerie Lefèvre",
+    expectedRevenue: "-1500,75",
+    siret: "012 345 678 00019",
+    postalCode: "01000",
+    tags: "VIP, salon 2024 ;VIP| export",
+  }, 2);
+  assert.ok(r.ok && r.warnings === null, JSON.stringify(r));
+  assert.equal(r.value.expectedRevenue, -1500.75);
+  assert.equal(r.value.siret, "012 345 678 00019");
+  assert.equal(r.value.postalCode, "01000");
+  assert.deepEqual(r.value.tags, ["VIP", "salon 2024", "export"]);
+  assert.equal(r.value.tagsText, "VIP, salon 2024 ;VIP| export", "the cell as written, beside its split");
+});
+
+Deno.test("leadRowValidator() keeps the cells of unmapped columns by header, exactly", () => {
+  const m = mapColumns(["Société", "Secteur", "", "Secteur"], "lead");
+  assert.ok(m.ok);
+  const r = leadRowValidator(m.mapping)(["ACME", " Boulangerie ", "sans en-tête", ""], 2);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.extra, { "Secteur": " Boulangerie ", "#3": "sans en-tête" });
+});
+
+Deno.test("validateLead() refuses a row with nothing to name it, and then keeps nothing of it", () => {
+  const r = validateLead({ phone: "12", city: "Lyon" }, 4);
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => [i.code, i.level, i.params?.kept]), [
+    ["phone_invalid", undefined, undefined],
+    ["lead_identity_missing", undefined, undefined],
+  ]);
 });
 
 Deno.test("leadRowValidator() picks mapped cells and refuses rows of the wrong width", () => {

@@ -50,12 +50,15 @@ export type IssueCode =
   | "email_invalid"
   | "phone_invalid"
   | "amount_invalid"
-  | "amount_negative"
   | "amount_too_large"
   | "probability_invalid"
   | "probability_range"
   | "date_invalid"
-  | "date_out_of_range";
+  | "date_out_of_range"
+  | "siret_unusual"
+  // a row the commit does not write as a lead of its own
+  | "duplicate_of_row"
+  | "duplicate_of_lead";
 
 /**
  * One problem found in a file. Row issues always carry `row` (the 1-based row
@@ -67,6 +70,12 @@ export interface Issue {
   row?: number;
   field?: string;
   params?: Record<string, string | number>;
+  /**
+   * `warning`: the row is imported all the same, the value kept as written
+   * (`params.kept`: `field`, in its own column; `extra`, in the lead's
+   * `extra_fields` under the file's header). Absent: the row is refused.
+   */
+  level?: "warning";
 }
 
 /** An issue about one row and one field, as the row validators produce. */
@@ -105,6 +114,8 @@ const FIELD_LABELS: Record<string, { fr: string; en: string }> = {
   city: { fr: "Ville", en: "City" },
   postalCode: { fr: "Code postal", en: "Postal code" },
   country: { fr: "Pays", en: "Country" },
+  siret: { fr: "SIRET", en: "SIRET" },
+  tags: { fr: "Étiquettes", en: "Tags" },
   type: { fr: "Type", en: "Type" },
   summary: { fr: "Résumé", en: "Summary" },
   note: { fr: "Note", en: "Note" },
@@ -175,6 +186,33 @@ function shown(v: unknown): string {
   const s = String(v ?? "").replace(/[\r\n\t]+/g, " ");
   return s.length > MAX_SHOWN ? s.slice(0, MAX_SHOWN - 1) + "…" : s;
 }
+
+/** The key a duplicate matched on (`params.on`). */
+const KEYS: Record<string, { fr: string; en: string }> = {
+  email: { fr: "même courriel", en: "same email" },
+  phone: { fr: "même téléphone, sans courriel", en: "same phone, no email" },
+  external_id: { fr: "même identifiant externe", en: "same external ID" },
+};
+
+/** What the commit did with a duplicate (`params.outcome`, the job's strategy). */
+const OUTCOMES: Record<string, { fr: string; en: string }> = {
+  skip: { fr: "ignorée", en: "skipped" },
+  update: { fr: "le lead est mis à jour avec ses valeurs", en: "the lead is updated with its values" },
+  update_first: {
+    fr: "ignorée, le lead étant mis à jour par la ligne plus haut",
+    en: "skipped, the lead being updated by the row above",
+  },
+  create: { fr: "enregistrée comme un nouveau lead", en: "written as a new lead" },
+};
+
+/** What a warning adds: where the value went (`params.kept`). */
+const KEPT: Record<string, { fr: string; en: string }> = {
+  field: { fr: " ; gardée telle quelle", en: "; kept as written" },
+  extra: {
+    fr: " ; gardée telle quelle dans les champs supplémentaires",
+    en: "; kept as written in the extra fields",
+  },
+};
 
 type Texts = Record<IssueCode, (p: Record<string, string | number>, label: string, i: Issue) => string>;
 
@@ -319,7 +357,6 @@ const fr: Texts = {
   email_invalid: (p, l) => `${q.fr(l)} : adresse invalide (valeur ${q.fr(p.value)})`,
   phone_invalid: (p, l) => `${q.fr(l)} : numéro de téléphone invalide (valeur ${q.fr(p.value)})`,
   amount_invalid: (p, l) => `${q.fr(l)} : montant invalide (valeur ${q.fr(p.value)})`,
-  amount_negative: (p, l) => `${q.fr(l)} : montant négatif (valeur ${q.fr(p.value)})`,
   amount_too_large: (p, l) => `${q.fr(l)} : montant trop élevé (valeur ${q.fr(p.value)})`,
   probability_invalid: (p, l) => `${q.fr(l)} : probabilité invalide (valeur ${q.fr(p.value)})`,
   probability_range: (p, l) =>
@@ -327,6 +364,15 @@ const fr: Texts = {
   date_invalid: (p, l) =>
     `${q.fr(l)} : date invalide (valeur ${q.fr(p.value)}) ; formats acceptés : jj/mm/aaaa, aaaa-mm-jj`,
   date_out_of_range: (p, l) => `${q.fr(l)} : date hors de la période 1900–2100 (valeur ${q.fr(p.value)})`,
+  siret_unusual: (p, l) => `${q.fr(l)} : ni 14 chiffres (SIRET) ni 9 (SIREN) (valeur ${q.fr(p.value)})`,
+  duplicate_of_row: (p) =>
+    `doublon de la ligne ${p.of} (${KEYS[String(p.on)]?.fr ?? p.on} ${q.fr(p.value)}) : ${
+      OUTCOMES[String(p.outcome)]?.fr ?? p.outcome
+    }`,
+  duplicate_of_lead: (p) =>
+    `doublon du lead existant n° ${p.lead} (${KEYS[String(p.on)]?.fr ?? p.on} ${q.fr(p.value)})${
+      p.of ? `, comme la ligne ${p.of}` : ""
+    } : ${OUTCOMES[String(p.outcome)]?.fr ?? p.outcome}`,
 };
 
 const en: Texts = {
@@ -413,13 +459,21 @@ const en: Texts = {
   email_invalid: (p, l) => `${q.en(l)}: invalid address (value ${q.en(p.value)})`,
   phone_invalid: (p, l) => `${q.en(l)}: invalid phone number (value ${q.en(p.value)})`,
   amount_invalid: (p, l) => `${q.en(l)}: invalid amount (value ${q.en(p.value)})`,
-  amount_negative: (p, l) => `${q.en(l)}: negative amount (value ${q.en(p.value)})`,
   amount_too_large: (p, l) => `${q.en(l)}: amount too large (value ${q.en(p.value)})`,
   probability_invalid: (p, l) => `${q.en(l)}: invalid probability (value ${q.en(p.value)})`,
   probability_range: (p, l) => `${q.en(l)}: probability must be between 0 and 100 (value ${q.en(p.value)})`,
   date_invalid: (p, l) =>
     `${q.en(l)}: invalid date (value ${q.en(p.value)}); accepted formats: dd/mm/yyyy, yyyy-mm-dd`,
   date_out_of_range: (p, l) => `${q.en(l)}: date outside 1900–2100 (value ${q.en(p.value)})`,
+  siret_unusual: (p, l) => `${q.en(l)}: neither 14 digits (SIRET) nor 9 (SIREN) (value ${q.en(p.value)})`,
+  duplicate_of_row: (p) =>
+    `duplicate of row ${p.of} (${KEYS[String(p.on)]?.en ?? p.on} ${q.en(p.value)}): ${
+      OUTCOMES[String(p.outcome)]?.en ?? p.outcome
+    }`,
+  duplicate_of_lead: (p) =>
+    `duplicate of existing lead #${p.lead} (${KEYS[String(p.on)]?.en ?? p.on} ${q.en(p.value)})${
+      p.of ? `, as row ${p.of} is` : ""
+    }: ${OUTCOMES[String(p.outcome)]?.en ?? p.outcome}`,
 };
 
 /** `la référence « R »` / `reference "R"`: one key an activity names its lead by. */
@@ -472,7 +526,8 @@ export function message(issue: Issue, locale: Locale = "fr"): string {
     : fieldLabel(issue.field ?? "", locale);
   const texts = locale === "en" ? en : fr;
   const text = texts[issue.code];
-  const s = text ? text(p, label, issue) : issue.code;
+  let s = text ? text(p, label, issue) : issue.code;
+  if (issue.level === "warning" && p.kept !== undefined) s += KEPT[String(p.kept)]?.[locale] ?? "";
   // A sentence starts with a capital, unless it starts with the file's name.
   return p.file ? s : s.charAt(0).toUpperCase() + s.slice(1);
 }

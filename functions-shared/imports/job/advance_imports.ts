@@ -14,6 +14,7 @@ import { commitStep } from "./commit_step.ts";
 import { type EmailDeps, notifyJobEnd } from "./import_email.ts";
 import type { Checkpoint, ImportJob, JobKind } from "./import_job.ts";
 import { cancelJob, releaseJob } from "./job_outcome.ts";
+import { advanceUndos } from "./manage_import.ts";
 import { parseStep } from "./parse_step.ts";
 
 /** What advancing imports needs. */
@@ -27,6 +28,8 @@ export interface AdvanceDeps {
   commitRows?: number;
   /** Ranges of a leads job committed at once (see `commitStep`). */
   parallel?: number;
+  /** Leads per undo range (see `undoImport`). */
+  undoRangeLeads?: number;
   xlsxMaxSheetBytes?: number;
   /** The time claims compare leases with (tests move it past a dead call's lease). */
   clock?: () => Date;
@@ -80,14 +83,17 @@ export async function advanceImports(
     await releaseJob(d.sql, job.id);
     await notifyJobEnd({ sql: d.sql, ...d.email }, job.id);
   }
+  // Undos a user call left unfinished (each range bounded, see `undoImport`).
+  if (!jobId) jobs.push(...await advanceUndos(d, () => budget.allows({ wallMs: 5_000, cpuMs: 50 })));
   return { rows, jobs };
 }
 
-/** Jobs of `kind` with work left. */
+/** Jobs of `kind` with work left (an undo under way included). */
 export async function activeJobs(sql: Sql, kind: JobKind): Promise<number> {
   const [{ n }] = await sql<{ n: number }[]>`
     select count(*)::int as n from public.import_jobs
-     where kind = ${kind} and status in ('queued', 'parsing', 'committing')`;
+     where kind = ${kind} and (status in ('queued', 'parsing', 'committing')
+                               or (undone_at is null and payload -> 'undo' ->> 'state' = 'running'))`;
   return n;
 }
 

@@ -114,11 +114,20 @@ export async function commitStep(d: CommitDeps, job: ImportJob, budget: Budget):
     return { rows, finished: true };
   }
   if (todo.length) return { rows, finished: false };
-  const [unlinked] = await d.sql<{ n: number }[]>`
-    select count(*)::int as n from public.import_rows
-     where job_id = ${job.id} and status = 'invalid'
-       and errors -> 0 -> 'params' ->> 'reason' in ('not_found', 'ambiguous')`;
-  const report = unlinked.n > 0 ? await writeErrorReport(d, job, parse.headers) : job.error_report_path;
+  let again: boolean;
+  if (leads) {
+    // Written again at the end: the commit may have found duplicates the parse could not (leads
+    // created since), and the report says what became of each duplicate.
+    const [j] = await d.sql<{ n: number }[]>`
+      select invalid_rows + warned_rows + duplicate_rows as n from public.import_jobs where id = ${job.id}`;
+    again = (j?.n ?? 0) > 0;
+  } else {
+    const [unlinked] = await d.sql<{ n: number }[]>`
+      select count(*)::int as n from public.import_rows
+       where job_id = ${job.id} and status = 'invalid' and errors -> 0 -> 'params' ->> 'reason' in ('not_found', 'ambiguous')`;
+    again = unlinked.n > 0;
+  }
+  const report = again ? await writeErrorReport(d, job, parse.headers) : job.error_report_path;
   await d.sql`
     update public.import_jobs set status = 'completed', step = 'done', progress = 100, eta_s = 0,
            checkpoint = checkpoint || ${d.sql.json({ commitRow: last + 1 })},

@@ -12,6 +12,7 @@ import type { Issue } from "../messages.ts";
 export interface StoredRow {
   n: number;
   d: unknown;
+  /** Issues: the refusal of an invalid row, the warnings of a valid one. */
   e: Issue[] | null;
   s: "valid" | "invalid";
   em: string | null;
@@ -56,6 +57,8 @@ export class CopyBatch {
   rows = 0;
   /** Of which valid. */
   valid = 0;
+  /** Of which valid with warnings (`e` set). */
+  warned = 0;
 
   constructor(jobId: string, initialBytes = 1 << 20) {
     this.#prefix = `${jobId}\t`;
@@ -76,7 +79,10 @@ export class CopyBatch {
     }
     this.#length += encoder.encodeInto(line, this.#buf.subarray(this.#length)).written;
     this.rows++;
-    if (r.s === "valid") this.valid++;
+    if (r.s === "valid") {
+      this.valid++;
+      if (r.e) this.warned++;
+    }
   }
 
   /** The COPY text so far (a view, not a copy). */

@@ -181,7 +181,7 @@ export function importHandler(d: ImportHandlerDeps): (req: Request) => Promise<R
         case "undo":
           return json(await undoImport(m, actor, body.jobId));
         case "delete":
-          return json(await deleteImport(m, actor, body.jobId));
+          return json(await deleteImport(m, actor, body.jobId, { undo: body.undo === true }));
         default:
           throw new PasserelleError("bad_request", `Unknown action "${String(body.action).slice(0, 20)}"`);
       }

@@ -44,11 +44,12 @@ Deno.test("start answers 202 with the job id, refuses the same file twice, and k
       {
         total: 4,
         processed: 4,
-        valid: 3,
-        invalid: 1,
+        valid: 4, // (row 3's "pas-un-email" is kept as written, with a warning)
+        invalid: 0,
+        warned: 1,
         duplicate: 1,
-        committed: 2,
-        inserted: 2,
+        committed: 3,
+        inserted: 3,
         updated: 0,
         skipped: 1,
       },
@@ -83,7 +84,8 @@ Deno.test("start answers 202 with the job id, refuses the same file twice, and k
     }
     const leads = await kit.db
       .sql`select email, external_id, company_name from public.leads order by external_id`;
-    assert.deepEqual(leads.map((l) => l.external_id), ["L1", "L3"]);
+    assert.deepEqual(leads.map((l) => l.external_id), ["L1", "L2", "L3"]);
+    assert.equal(leads[1].email, "pas-un-email", "an address that cannot be read is kept as written");
     assert.equal(
       leads[0].company_name,
       'Boulangerie\\Lefèvre\t"1"',

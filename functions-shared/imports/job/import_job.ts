@@ -85,11 +85,24 @@ export interface ImportJob {
   status: JobStatus;
   step: string | null;
   checkpoint: Checkpoint;
-  payload: { parse?: ParseState; email?: string; notify?: string; undo?: unknown } | null;
+  payload:
+    | {
+      parse?: ParseState;
+      /** Where each column of the file went (`columnSummary`). */
+      columns?: { header: string; to: string | null }[];
+      email?: string;
+      notify?: string;
+      undo?: unknown;
+      /** A delete asked with `{"undo": true}` waits for the undo to end. */
+      deleteAfterUndo?: boolean;
+    }
+    | null;
   total_rows: number | null;
   processed_rows: number;
   valid_rows: number;
   invalid_rows: number;
+  /** Valid rows imported with a warning. */
+  warned_rows?: number;
   duplicate_rows: number;
   committed_rows: number;
   cancel_requested: boolean;

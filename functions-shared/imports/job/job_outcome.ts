@@ -27,8 +27,8 @@ export function issueText(issue: Issue, locale: Locale): string {
 /** What a cancelled job says: where it stopped, and that committed rows are kept. */
 export function cancelText(committed: number, locale: Locale): string {
   return locale === "en"
-    ? `Import cancelled: ${committed} row(s) already committed are kept (undo the import to remove them)`
-    : `Import annulé : ${committed} ligne(s) déjà enregistrée(s) sont conservée(s) (annulez l'import pour les retirer)`;
+    ? `Import cancelled: ${committed} row(s) already committed are kept (undo the import, action "undo", to remove them)`
+    : `Import annulé : ${committed} ligne(s) déjà enregistrée(s) sont conservée(s) (défaites l'import, action « undo », pour les retirer)`;
 }
 
 /** Cancels a job whose cancel was asked for; returns its committed count. */

@@ -20,6 +20,26 @@ export interface ManageDeps {
   kind: JobKind;
   /** Lifetime of the error report's signed URL; default 1 hour. */
   reportUrlS?: number;
+  /** Wall time an undo call spends on ranges before it answers (the rest goes on later); default 40 s. */
+  undoWallMs?: number;
+  /** Leads per undo range (one statement, one transaction); default 5,000. */
+  undoRangeLeads?: number;
+  /** Monotonic clock in ms; default `performance.now`. */
+  now?: () => number;
+  /** Test hook: after each undo range, with its wall time in ms. */
+  afterUndoRange?: (report: UndoReport, ms: number) => void | Promise<void>;
+}
+
+/** What an undo did so far (`payload.undo`), the same for every caller. */
+export interface UndoReport {
+  deleted: number;
+  restored: number;
+  activitiesDeleted: number;
+  /** Leads kept because they were edited since (the first 1,000), with the file row that wrote them. */
+  refused: { leadId: number; row: number | null }[];
+  refusedCount: number;
+  /** Every lead of the job was weighed. */
+  done: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,6 +78,7 @@ export async function jobStatus(d: ManageDeps, who: Actor, jobId: unknown): Prom
       processed: job.processed_rows,
       valid: job.valid_rows,
       invalid: job.invalid_rows,
+      warned: job.warned_rows ?? 0,
       duplicate: job.duplicate_rows,
       committed: job.committed_rows,
       inserted: job.inserted_rows,
@@ -70,6 +91,7 @@ export async function jobStatus(d: ManageDeps, who: Actor, jobId: unknown): Prom
     errorReportUrl: reportUrl,
     cancelRequested: job.cancel_requested,
     undoneAt: job.undone_at,
+    columns: job.payload?.columns ?? null,
     email: job.payload?.email ?? null,
     undo: job.payload?.undo ?? null,
   };
@@ -109,7 +131,10 @@ export async function retryImport(
   who: Actor,
   jobId: unknown,
 ): Promise<Record<string, unknown>> {
-  const job = await visibleJob(d, who, jobId);
+  const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
+  if (job.undone_at || job.payload?.undo) {
+    throw new PasserelleError("conflict", `Job ${job.id} was undone: start the import again instead`);
+  }
   if (job.status !== "failed" && job.status !== "cancelled") {
     throw new PasserelleError(
       "conflict",
@@ -142,10 +167,34 @@ export async function commitImport(
   return { jobId: job.id, status: "committing" };
 }
 
+/** Jobs whose leads may be taken back: whatever committed, and stopped. */
+const UNDOABLE = ["completed", "cancelled", "failed"];
+
+/** Runs ranges of the job's undo until it is done or `allows()` says no; the report as it stands. */
+export async function runUndo(
+  d: Pick<ManageDeps, "sql" | "undoRangeLeads" | "now" | "afterUndoRange">,
+  jobId: string,
+  allows: () => boolean,
+): Promise<UndoReport> {
+  const now = d.now ?? (() => performance.now());
+  for (;;) {
+    const t0 = now();
+    const [{ r }] = await d.sql<{ r: UndoReport }[]>`
+      select passerelle.undo_import_range(${jobId}, ${d.undoRangeLeads ?? 5_000}) as r`;
+    await d.afterUndoRange?.(r, now() - t0);
+    if (r.done || !allows()) return r;
+  }
+}
+
 /**
- * Undoes a completed import (`passerelle.undo_import`): leads it created
- * removed, leads it updated restored, activities it created removed; leads
- * edited since are kept and listed in `refused` (lead id and file row).
+ * Undoes an import that committed something, completed, cancelled or failed
+ * (`passerelle.undo_import_range`, range after range, each in its own
+ * transaction, for up to `undoWallMs`): leads it created removed, leads it
+ * updated restored, activities it created removed; leads edited since are
+ * kept and listed in `refused` (lead id and file row). An undo not done within
+ * the call goes on in the function's next calls (`advanceUndos`), or when
+ * undo is asked again. Concurrent undos share the work and every one of them
+ * answers the job's one report; an undo asked again after the end answers it too.
  */
 export async function undoImport(
   d: ManageDeps,
@@ -153,30 +202,47 @@ export async function undoImport(
   jobId: unknown,
 ): Promise<Record<string, unknown>> {
   const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
-  if (job.status !== "completed") {
-    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}, not completed`);
+  if (!job.undone_at && !UNDOABLE.includes(job.status)) {
+    throw new PasserelleError(
+      "conflict",
+      job.status === "ready"
+        ? `Job ${job.id} is ready: nothing is committed yet (delete it, or commit it)`
+        : `Job ${job.id} is ${job.status}: cancel it before undoing it`,
+    );
   }
-  if (job.undone_at) throw new PasserelleError("conflict", `Job ${job.id} was already undone`);
-  const [{ r }] = await d.sql<
-    { r: Record<string, unknown> }[]
-  >`select passerelle.undo_import(${job.id}) as r`;
-  return { jobId: job.id, ...r };
+  const now = d.now ?? (() => performance.now());
+  const t0 = now();
+  const wall = d.undoWallMs ?? 40_000;
+  const r = await runUndo(d, job.id, () => now() - t0 < wall);
+  return { jobId: job.id, status: r.done ? "undone" : "undoing", ...r };
 }
 
 /**
- * Deletes a job that no call is advancing: its rows (by cascade) and its
- * stored files (the upload unless another job uses the same file, and the
- * error report). What it committed stays: that is `undo`.
+ * Goes on with the undos of `kind` that a call left unfinished, while
+ * `allows()`; deletes the jobs whose delete waited for their undo
+ * (`{"action": "delete", "undo": true}`). Returns the jobs it advanced.
  */
-export async function deleteImport(
-  d: ManageDeps,
-  who: Actor,
-  jobId: unknown,
-): Promise<Record<string, unknown>> {
-  const job = await visibleJob(d, who, jobId);
-  if (job.status === "parsing" || job.status === "committing" || job.status === "queued") {
-    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}: cancel it first`);
+export async function advanceUndos(
+  d: Pick<ManageDeps, "sql" | "store" | "kind" | "undoRangeLeads">,
+  allows: () => boolean,
+): Promise<string[]> {
+  const done: string[] = [];
+  while (allows()) {
+    const [job] = await d.sql<ImportJob[]>`
+      select * from public.import_jobs
+       where kind = ${d.kind} and undone_at is null and payload -> 'undo' ->> 'state' = 'running'
+       order by updated_at limit 1`;
+    if (!job) break;
+    const r = await runUndo(d, job.id, allows);
+    done.push(job.id);
+    if (r.done && (job.payload as { deleteAfterUndo?: boolean })?.deleteAfterUndo) await removeJob(d, job);
+    if (!r.done) break;
   }
+  return done;
+}
+
+/** Deletes the job row (its rows by cascade) and its stored files. */
+async function removeJob(d: Pick<ManageDeps, "sql" | "store">, job: ImportJob): Promise<string[]> {
   const [{ shared }] = await d.sql<{ shared: boolean }[]>`
     select exists (select 1 from public.import_jobs where file_path = ${job.file_path} and id <> ${job.id}) as shared`;
   await d.sql`delete from public.import_jobs where id = ${job.id}`;
@@ -185,5 +251,41 @@ export async function deleteImport(
     ...(job.error_report_path ? [job.error_report_path] : []),
   ];
   await d.store.remove(keys);
-  return { jobId: job.id, deleted: true, removedFiles: keys };
+  return keys;
+}
+
+/**
+ * Deletes a job that no call is advancing: its rows (by cascade) and its
+ * stored files (the upload unless another job uses the same file, and the
+ * error report). A job whose committed rows are still there is refused:
+ * deleting it would leave leads nothing can take back. `{ undo: true }`
+ * undoes it first (the delete then happens when the undo ends, in this call
+ * or a later one).
+ */
+export async function deleteImport(
+  d: ManageDeps,
+  who: Actor,
+  jobId: unknown,
+  opts: { undo?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
+  if (job.status === "parsing" || job.status === "committing" || job.status === "queued") {
+    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}: cancel it first`);
+  }
+  if (!job.undone_at && job.committed_rows > 0) {
+    if (!opts.undo) {
+      throw new PasserelleError(
+        "conflict",
+        `Job ${job.id} still has ${job.committed_rows} committed row(s): undo it first ` +
+          `({"action": "undo"}), or delete it with {"undo": true} to undo it, then delete it`,
+      );
+    }
+    await d.sql`update public.import_jobs
+                   set payload = coalesce(payload, '{}'::jsonb) || '{"deleteAfterUndo": true}'::jsonb
+                 where id = ${job.id}`;
+    const undo = await undoImport(d, who, job.id);
+    if (undo.status !== "undone") return { jobId: job.id, deleted: false, undo };
+    return { jobId: job.id, deleted: true, undo, removedFiles: await removeJob(d, job) };
+  }
+  return { jobId: job.id, deleted: true, removedFiles: await removeJob(d, job) };
 }

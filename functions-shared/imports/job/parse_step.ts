@@ -19,11 +19,11 @@ import { isRetryable, PasserelleError } from "../../errors.ts";
 import type { Budget } from "../../engine/budget.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
 import { activityRowValidator } from "../activity_row.ts";
-import { type ColumnMapping, type ExplicitMapping, mapColumns } from "../columns.ts";
+import { type ColumnMapping, columnSummary, type ExplicitMapping, mapColumns } from "../columns.ts";
 import { readCsvRows } from "../csv_reader.ts";
 import { errorReportStream, type ReportEntry } from "../error_report.ts";
 import { ImportError } from "../import_error.ts";
-import { leadRowValidator } from "../lead_row.ts";
+import { type LeadRowResult, leadRowValidator } from "../lead_row.ts";
 import type { Issue } from "../messages.ts";
 import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
@@ -116,7 +116,9 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
     const [j] = await d.sql<ImportJob[]>`
       update public.import_jobs set status = 'parsing', step = 'parse', file_format = ${s.format},
              checkpoint = ${d.sql.json(checkpoint as never)},
-             payload = coalesce(payload, '{}'::jsonb) || ${d.sql.json({ parse } as never)},
+             payload = coalesce(payload, '{}'::jsonb) || ${
+      d.sql.json({ parse, columns: columnSummary(m.mapping) } as never)
+    },
              updated_at = now()
        where id = ${job.id} and status = 'queued'
       returning *`;
@@ -196,6 +198,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
                processed_rows = processed_rows + ${rows.rows},
                valid_rows = valid_rows + ${rows.valid},
                invalid_rows = invalid_rows + ${rows.rows - rows.valid},
+               warned_rows = warned_rows + ${rows.warned},
                progress = ${Math.round(progress * 100) / 100},
                rows_per_s = ${Math.round(rate)}, eta_s = ${eta === null ? null : Math.round(eta)},
                attempts = 0, updated_at = now()
@@ -219,7 +222,19 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
 
   const keep = (rowNumber: number, values: string[]) => {
     const r = validate(values, rowNumber);
-    if (r.ok) {
+    if (r.ok && job.kind === "leads") {
+      // A lead's values, its warnings, and the keys its duplicates are found by.
+      const l = r as Extract<LeadRowResult, { ok: true }>;
+      batch.add({
+        n: rowNumber,
+        d: l.value,
+        e: l.warnings,
+        s: "valid",
+        em: l.emailKey,
+        ph: l.phoneKey,
+        x: l.value.externalId,
+      });
+    } else if (r.ok) {
       const v = r.value as unknown as Record<string, unknown>;
       batch.add({
         n: rowNumber,
@@ -328,11 +343,14 @@ async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState): Promis
   const matchOn = job.kind === "leads" ? job.options.matchOn ?? ["email", "phone", "external_id"] : [];
   // The counts of valid and invalid rows are the job's own, kept by each flush with its rows
   // (counting a million stored rows again took most of a second).
-  const [c] = await d.sql<{ valid: number; invalid: number; duplicate: number }[]>`
-    select j.valid_rows as valid, j.invalid_rows as invalid,
+  const [c] = await d.sql<{ valid: number; invalid: number; warned: number; duplicate: number }[]>`
+    select j.valid_rows as valid, j.invalid_rows as invalid, j.warned_rows as warned,
            passerelle.import_mark_duplicates(j.id, ${matchOn}::text[]) as duplicate
       from public.import_jobs j where j.id = ${job.id}`;
-  const reportPath = c.invalid > 0 ? await writeErrorReport(d, job, parse.headers) : null;
+  // The report lists every row the user should look at: refused, imported with a warning, or a duplicate.
+  const reportPath = c.invalid + c.warned + c.duplicate > 0
+    ? await writeErrorReport(d, job, parse.headers)
+    : null;
   if (c.valid === 0) {
     const [first] = await d.sql<{ errors: Issue[] }[]>`
       select errors from public.import_rows where job_id = ${job.id} and status = 'invalid'
@@ -363,20 +381,93 @@ export function errorReportKey(job: ImportJob): string {
   return `${job.file_path.replace(/\/[^/]*$/, "")}/rapport-${job.id}.csv`;
 }
 
-/** Streams the invalid rows into the error report CSV in Storage; returns its key. */
+/** A row of `import_rows` as the report reads it. */
+interface FindingRow {
+  row_number: number;
+  status: string;
+  data: Record<string, unknown> & { values?: string[]; extra?: Record<string, string> };
+  errors: Issue[] | null;
+  dedup_key: string | null;
+  dedup_on: string | null;
+  target_id: string | null;
+  target_row: number | null;
+  email: string | null;
+  phone: string | null;
+  external_id: string | null;
+}
+
+/**
+ * The issue that says what a duplicate row duplicates (the earlier row, or
+ * the existing lead) and what the commit does with it under `strategy`.
+ */
+function duplicateIssue(r: FindingRow, strategy: string, header: Record<string, string>): Issue {
+  const on = r.dedup_on ?? "email";
+  const field = on === "external_id" ? "externalId" : on;
+  const value = on === "email" ? r.email : on === "phone" ? r.phone : r.external_id;
+  const existing = r.dedup_key === "existing";
+  const outcome = strategy === "create"
+    ? "create"
+    : strategy === "update" && existing
+    ? (r.target_row === null ? "update" : "update_first")
+    : "skip";
+  const params: Record<string, string | number> = { on, value: value ?? "", outcome };
+  if (header[field] !== undefined) params.column = header[field];
+  if (r.target_row !== null) params.of = r.target_row;
+  if (existing) params.lead = Number(r.target_id);
+  return { code: existing ? "duplicate_of_lead" : "duplicate_of_row", row: r.row_number, field, params };
+}
+
+/**
+ * The cells of a stored row in the file's column order: kept as they are for
+ * a refused row, rebuilt from the lead's values for the others (typed values
+ * as read: a phone in E.164, an amount with a decimal point).
+ */
+function cellsOf(r: FindingRow, m: ColumnMapping | null): string[] {
+  if (r.data.values) return r.data.values;
+  if (!m) return [];
+  const cells: string[] = m.headers.map(() => "");
+  for (const [field, i] of Object.entries(m.index) as [string, number][]) {
+    const v = field === "tags" ? r.data.tagsText : r.data[field];
+    if (v !== null && v !== undefined) cells[i] = String(v);
+  }
+  const extra = r.data.extra ?? {};
+  for (const e of m.extra) if (extra[e.key] !== undefined) cells[e.index] = extra[e.key];
+  for (const [field, i] of Object.entries(m.index) as [string, number][]) {
+    const h = m.header[field as never] as string | undefined;
+    if (h !== undefined && extra[h] !== undefined) cells[i] = extra[h]; // a value kept as written
+  }
+  return cells;
+}
+
+/**
+ * Streams the rows to look at into the error report CSV in Storage (refused
+ * rows, warnings, duplicates with what they duplicate); returns its key.
+ */
 export async function writeErrorReport(
   d: { sql: Sql; store: ObjectStore },
   job: ImportJob,
   headers: string[],
 ): Promise<string> {
   const sql = d.sql;
+  const m = mapping(job, headers);
+  const cm = m.ok ? m.mapping : null;
+  const header = (cm?.header ?? {}) as Record<string, string>;
+  const strategy = job.duplicate_strategy ?? job.options.duplicateStrategy ?? "skip";
   async function* entries(): AsyncGenerator<ReportEntry> {
+    // (`import_rows_findings_idx` holds exactly these rows: no scan of the valid ones)
     for await (
-      const rows of sql<{ row_number: number; data: { values?: string[] }; errors: Issue[] }[]>`
-        select row_number, data, errors from public.import_rows
-         where job_id = ${job.id} and status = 'invalid' order by row_number`.cursor(1000)
+      const rows of sql<FindingRow[]>`
+        select row_number, status, data, errors, dedup_key, dedup_on, target_id, target_row, email, phone,
+               external_id
+          from public.import_rows
+         where job_id = ${job.id} and (errors is not null or status = 'duplicate')
+         order by row_number`.cursor(1000)
     ) {
-      for (const r of rows) yield { row: r.row_number, issues: r.errors ?? [], values: r.data.values ?? [] };
+      for (const r of rows) {
+        const issues = [...(r.errors ?? [])];
+        if (r.status === "duplicate") issues.push(duplicateIssue(r, strategy, header));
+        yield { row: r.row_number, issues, values: cellsOf(r, cm) };
+      }
     }
   }
   const key = errorReportKey(job);

@@ -41,6 +41,8 @@ async function firstIssue(f: CorpusFile): Promise<Issue | null> {
       for (const r of batch.rows) {
         const v = validate(r.values, r.rowNumber);
         if (!v.ok) return v.issues[0];
+        // A value the import cannot read warns, the row imported all the same (README, "Validity policy").
+        if ("warnings" in v && v.warnings) return v.warnings[0];
       }
     }
     return null;

@@ -117,7 +117,7 @@ function cell(v: string, delimiter: string): string {
 }
 
 /** Windows-1252 bytes of `s` (Latin-1 plus the few characters French needs above it). */
-function encode1252(s: string): Uint8Array {
+export function encode1252(s: string): Uint8Array {
   const extra: Record<string, number> = {
     "\u202f": 0xa0,
     "€": 0x80,
