@@ -3,15 +3,19 @@
  * `batch-import-activities`): user actions (start, status, cancel, retry,
  * commit, undo, delete) answered here, and continuation calls (no action, or
  * `{trigger: "cron" | "chain"}`, service role only) handed to `serveBatch`
- * with the `advanceImports` step. Errors answer `{ code, message }`.
+ * with the `advanceImports` step. The caller is authenticated before the body
+ * is read; a JSON body is capped (1 MiB), a multipart upload streamed to
+ * Storage. Errors answer `{ code, message }`, the message in French or
+ * English (the job's locale, else the request's `options.locale`, else
+ * `Accept-Language`, else French).
  */
 import type { Config } from "../../config.ts";
-import type { Sql } from "../../deps.ts";
+import { type Sql, z } from "../../deps.ts";
 import { authenticate, type Caller } from "../../engine/auth.ts";
 import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
 import { serveBatch } from "../../engine/serve_batch.ts";
-import { asPasserelleError, PasserelleError } from "../../errors.ts";
+import { asPasserelleError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
 import { type AdvanceDeps, advanceImports, importStep } from "./advance_imports.ts";
 import type { JobKind } from "./import_job.ts";
@@ -25,6 +29,10 @@ import {
   undoImport,
 } from "./manage_import.ts";
 import { type Starter, startImport, type StartRequest } from "./start_import.ts";
+import { acceptLocale, type Locale } from "../messages.ts";
+import { ApiError, apiError } from "./api_error.ts";
+import { boundaryOf, MultipartError, multipartParts } from "./multipart_stream.ts";
+import { JOB_ACTIONS, jobActionSchema, parseBody, startSchema } from "./request_schema.ts";
 
 /** What the handler needs. */
 export interface ImportHandlerDeps {
@@ -87,98 +95,204 @@ export function importHandler(d: ImportHandlerDeps): (req: Request) => Promise<R
   };
 
   return async (req: Request) => {
+    const locale = acceptLocale(req.headers.get("accept-language"));
     const type = req.headers.get("content-type") ?? "";
+    let caller: Caller;
+    try {
+      // Authenticated before a byte of the body is read. A refused call goes to serveBatch unread,
+      // which answers and logs it as every function does.
+      caller = await authenticate(req, d.config);
+    } catch {
+      return batch(req);
+    }
     let body: Record<string, unknown> = {};
-    let upload: StartRequest["upload"];
     let text = "";
     try {
       if (type.startsWith("multipart/form-data")) {
-        // Deno buffers a multipart body; files beyond a few tens of MB go to Storage first (file.path).
-        const form = await req.formData();
-        const file = form.get("file");
-        if (!(file instanceof File)) {
-          throw new PasserelleError("bad_request", `Multipart field "file" is missing`);
-        }
-        upload = { name: file.name, stream: file.stream(), type: file.type };
-        const meta = form.get("request") ?? form.get("json");
-        body = typeof meta === "string" ? JSON.parse(meta) : {};
-        for (const k of ["action", "name", "companyId", "ownerId"]) {
-          const v = form.get(k);
-          if (typeof v === "string") body[k] = v;
-        }
-        const options = form.get("options");
-        if (typeof options === "string") body.options = JSON.parse(options);
-        body.action ??= "start";
-      } else {
-        text = await req.text();
-        const parsed = text ? JSON.parse(text) : {};
-        body = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
+        return await multipartStart(req, caller, locale);
       }
+      text = await readCapped(req, MAX_JSON_BYTES, locale);
+      const parsed = text ? JSON.parse(text) : {};
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw apiError("bad_request", "body_invalid");
+      }
+      body = parsed;
     } catch (e) {
-      if (e instanceof PasserelleError) return json(e.toJSON(), 400);
-      return json({ code: "bad_request", message: "The body must be JSON or multipart/form-data" }, 400);
+      return answer(e instanceof SyntaxError ? apiError("bad_request", "body_invalid") : e, locale);
     }
 
-    if (typeof body.action !== "string") {
+    if (body.action === undefined) {
       // A continuation call: serveBatch authenticates (service role only), budgets, logs and chains.
       return batch(
         new Request(req.url, { method: req.method, headers: req.headers, body: text || undefined }),
       );
     }
-
     try {
-      const caller: Caller = await authenticate(req, d.config);
+      if (body.action === "start") {
+        const start = parseBody(startSchema, body, requestLocale(body, locale));
+        return await started(caller, start, undefined, locale);
+      }
+      if (typeof body.action !== "string" || !(JOB_ACTIONS as readonly string[]).includes(body.action)) {
+        throw apiError("bad_request", "action_unknown", { action: String(body.action).slice(0, 20) });
+      }
+      const { action, jobId } = parseBody(jobActionSchema, body, locale);
       const actor: Actor = caller.kind === "user"
         ? { kind: "user", userId: caller.userId }
         : { kind: "service" };
       const m = { sql: d.sql, store: d.store, kind: d.kind };
-      switch (body.action) {
-        case "start": {
-          const file = (body.file && typeof body.file === "object" ? body.file : {}) as Record<
-            string,
-            unknown
-          >;
-          let who: Starter;
-          if (caller.kind === "user") who = { kind: "user", userId: caller.userId, email: caller.email };
-          else if (typeof body.ownerId === "string") who = { kind: "service", ownerId: body.ownerId };
-          else throw new PasserelleError("bad_request", "A service-role start names the job's ownerId");
-          const { jobId } = await startImport(
-            { sql: d.sql, store: d.store, kind: d.kind, functionName: d.name, chain: d.config.chain },
-            who,
-            { companyId: body.companyId, name: body.name, options: body.options, path: file.path, upload },
-          );
-          firstBatch(jobId);
-          return json({ jobId, status: "queued" }, 202);
-        }
+      switch (action) {
         case "status":
-          return json(await jobStatus(m, actor, body.jobId));
+          return json(await jobStatus(m, actor, jobId));
         case "cancel":
-          return json(await cancelImport(m, actor, body.jobId));
+          return json(await cancelImport(m, actor, jobId));
         case "retry": {
-          const r = await retryImport(m, actor, body.jobId);
-          firstBatch(String(body.jobId));
+          const r = await retryImport(m, actor, jobId);
+          firstBatch(jobId);
           return json(r);
         }
         case "commit": {
-          const r = await commitImport(m, actor, body.jobId);
-          firstBatch(String(body.jobId));
+          const r = await commitImport(m, actor, jobId);
+          firstBatch(jobId);
           return json(r);
         }
         case "undo":
-          return json(await undoImport(m, actor, body.jobId));
+          return json(await undoImport(m, actor, jobId));
         case "delete":
-          return json(await deleteImport(m, actor, body.jobId));
-        default:
-          throw new PasserelleError("bad_request", `Unknown action "${String(body.action).slice(0, 20)}"`);
+          return json(await deleteImport(m, actor, jobId));
       }
     } catch (e) {
-      const err = asPasserelleError(e);
-      const status = STATUS[err.code] ?? (err.retryable ? 503 : 500);
-      if (status >= 500) console.error(`[${d.name}] ${err.code}`, e);
-      return json({
-        code: err.code,
-        message: status >= 500 && err.code === "internal" ? "Internal error" : err.message,
-      }, status);
+      return answer(e, locale);
     }
   };
+
+  /** Starts a job (the file in Storage, or streamed from the request) and answers 202. */
+  async function started(
+    caller: Caller,
+    start: z.output<typeof startSchema>,
+    upload: StartRequest["upload"],
+    locale: Locale,
+  ): Promise<Response> {
+    let who: Starter;
+    if (caller.kind === "user") who = { kind: "user", userId: caller.userId, email: caller.email };
+    else if (start.ownerId) who = { kind: "service", ownerId: start.ownerId };
+    else throw apiError("bad_request", "owner_required", {}, requestLocale(start, locale));
+    const { jobId } = await startImport(
+      { sql: d.sql, store: d.store, kind: d.kind, functionName: d.name, chain: d.config.chain },
+      who,
+      {
+        companyId: start.companyId,
+        name: start.name,
+        options: start.options,
+        path: start.file?.path,
+        upload,
+      },
+      locale,
+    );
+    firstBatch(jobId);
+    return json({ jobId, status: "queued" }, 202);
+  }
+
+  /**
+   * A start sent as multipart: the fields (`companyId`, `name`, `options`, `ownerId`, or all of
+   * them as JSON in `request`) come first, then `file`, whose bytes stream to Storage as they
+   * arrive; a field after the file is refused before any job exists.
+   */
+  async function multipartStart(req: Request, caller: Caller, locale: Locale): Promise<Response> {
+    const boundary = boundaryOf(req.headers.get("content-type") ?? "");
+    if (!boundary || !req.body) throw apiError("bad_request", "body_invalid");
+    const parts = multipartParts(req.body, boundary);
+    const fields: Record<string, unknown> = { action: "start" };
+    try {
+      for (;;) {
+        const next = await parts.next();
+        if (next.done) {
+          throw apiError("bad_request", "multipart_file_missing", {}, requestLocale(fields, locale));
+        }
+        const part = next.value;
+        if (part.name !== "file" || part.filename === undefined) {
+          const value = await readCapped(new Response(part.body), MAX_JSON_BYTES, locale);
+          if (part.name === "request" || part.name === "json") Object.assign(fields, JSON.parse(value));
+          else if (part.name === "options") fields.options = JSON.parse(value);
+          else if (part.name === "action" && value === "start") continue;
+          else fields[part.name] = value;
+          continue;
+        }
+        if (fields.companyId === undefined) {
+          await part.body.cancel();
+          throw apiError("bad_request", "multipart_file_first", {}, requestLocale(fields, locale));
+        }
+        const start = parseBody(startSchema, fields, requestLocale(fields, locale));
+        let cut = false;
+        const upload: NonNullable<StartRequest["upload"]> = {
+          name: part.filename,
+          type: part.type,
+          stream: part.body,
+          async end() {
+            // The file is stored: anything after it in the body would be a field read too late.
+            const after = await parts.next();
+            if (!after.done) {
+              cut = true;
+              await after.value.body.cancel();
+              throw apiError("bad_request", "multipart_field_after_file", {
+                field: after.value.name.slice(0, 40),
+              }, requestLocale(fields, locale));
+            }
+          },
+        };
+        try {
+          return await started(caller, start, upload, locale);
+        } finally {
+          if (!cut) await part.body.cancel().catch(() => {});
+        }
+      }
+    } catch (e) {
+      if (e instanceof SyntaxError || e instanceof MultipartError) {
+        throw apiError("bad_request", "body_invalid");
+      }
+      throw e;
+    } finally {
+      await parts.return(undefined).catch(() => {});
+    }
+  }
+
+  /** The error as an HTTP answer `{ code, message }`, the message in the caller's language. */
+  function answer(e: unknown, locale: Locale): Response {
+    const err = asPasserelleError(e);
+    const status = STATUS[err.code] ?? (err.retryable ? 503 : 500);
+    if (status >= 500) console.error(`[${d.name}] ${err.code}`, e);
+    const message = err instanceof ApiError
+      ? err.messageIn(locale)
+      : status >= 500 && err.code === "internal"
+      ? "Internal error"
+      : err.message;
+    return json({ code: err.code, message }, status);
+  }
+}
+
+/** A JSON body's largest size: actions and options are small (a mapping of a few hundred headers). */
+const MAX_JSON_BYTES = 1 << 20;
+
+/** The request's locale: `options.locale` when it names one, else the one given. */
+function requestLocale(body: Record<string, unknown>, locale: Locale): Locale {
+  const o = body.options as { locale?: unknown } | undefined;
+  return o && typeof o === "object" && (o.locale === "fr" || o.locale === "en") ? o.locale : locale;
+}
+
+/** The body as text, refused past `max` bytes without reading further. */
+async function readCapped(r: Request | Response, max: number, locale: Locale): Promise<string> {
+  if (!r.body) return "";
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of r.body) {
+    n += c.length;
+    if (n > max) throw apiError("bad_request", "body_too_large", { max }, locale);
+    chunks.push(c);
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(all);
 }
