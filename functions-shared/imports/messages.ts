@@ -35,6 +35,7 @@ export type IssueCode =
   // the columns
   | "column_missing"
   | "column_duplicate"
+  | "header_nul"
   | "mapping_unknown_header"
   | "mapping_unknown_field"
   // one row
@@ -281,6 +282,10 @@ const fr: Texts = {
     `${fileWhere(p, "fr")}les colonnes ${
       list(p.headers, "fr", { last: "et" })
     } correspondent toutes au champ ${q.fr(l)} : gardez-en une, ou indiquez la correspondance des colonnes`,
+  header_nul: (p) =>
+    `${fileWhere(p, "fr")}l'en-tête de la colonne ${p.columnNumber} (${
+      q.fr(p.column)
+    }) contient un caractère nul (U+0000) : corrigez l'en-tête ou enregistrez le fichier au format CSV UTF-8`,
   mapping_unknown_header: (p) =>
     `correspondance des colonnes : la colonne ${q.fr(p.header)} n'existe pas dans le fichier`,
   mapping_unknown_field: (p) =>
@@ -362,6 +367,10 @@ const en: Texts = {
     `${fileWhere(p, "en")}columns ${list(p.headers, "en", { last: "and" })} all map to field ${
       q.en(l)
     }: keep one, or give an explicit column mapping`,
+  header_nul: (p) =>
+    `${fileWhere(p, "en")}the header of column ${p.columnNumber} (${
+      q.en(p.column)
+    }) holds a NUL character (U+0000): fix the header or save the file as CSV UTF-8`,
   mapping_unknown_header: (p) => `column mapping: the file has no column ${q.en(p.header)}`,
   mapping_unknown_field: (p) => `column mapping: unknown field ${q.en(p.target)} (fields: ${p.allowed})`,
   row_field_count: (p) =>

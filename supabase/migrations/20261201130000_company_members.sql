@@ -104,8 +104,19 @@ grant execute on function passerelle.member_user(text), passerelle.add_member(bi
 -- becomes a member of every existing company with their role there (admin
 -- wins), so nobody loses access on upgrade and nobody gains any; an operator
 -- narrows it with remove_member. Companies created later start with no member.
-insert into public.company_members (company_id, user_id, role)
-select c.id, r.user_id, case when bool_or(r.role = 'admin') then 'admin' else 'member' end
-  from public.companies c cross join public.user_roles r
- group by c.id, r.user_id
-on conflict do nothing;
+-- A function so that a test can check it; it never changes an existing membership.
+create function passerelle.members_from_roles() returns integer
+language plpgsql set search_path = '' as $$
+declare
+  n integer;
+begin
+  insert into public.company_members (company_id, user_id, role)
+  select c.id, r.user_id, case when bool_or(r.role = 'admin') then 'admin' else 'member' end
+    from public.companies c cross join public.user_roles r
+   group by c.id, r.user_id
+  on conflict do nothing;
+  get diagnostics n = row_count;
+  return n;
+end $$;
+revoke all on function passerelle.members_from_roles() from public;
+select passerelle.members_from_roles();
