@@ -118,11 +118,12 @@ async function checkAssignees(d: StartDeps, options: JobOptions, companyId: numb
 
 /** `path` checked: a file (not a folder) under the folder the starter may read. */
 function checkPath(path: string, folder: string, locale: Locale): string {
+  // A folder is never a file, whoever asks (and saying so tells nothing of what is stored).
+  if (path.endsWith("/")) throw apiError("bad_request", "path_folder", { path }, locale);
   const parts = path.split("/");
   if (!path.startsWith(folder) || parts.some((p) => p === ".." || p === ".") || path.includes("//")) {
     throw apiError("forbidden", "path_outside", { folder, path }, locale);
   }
-  if (path.endsWith("/")) throw apiError("bad_request", "path_folder", { path }, locale);
   return path;
 }
 
