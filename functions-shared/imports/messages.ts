@@ -442,6 +442,7 @@ export type ApiText =
   | "multipart_field_after_file"
   | "multipart_file_first"
   | "owner_required"
+  | "owner_user"
   | "file_required"
   | "path_outside"
   | "path_folder"
@@ -497,6 +498,7 @@ const apiFr: ApiTexts = {
     } vient après le fichier : envoyez les champs (companyId, options…) avant « file »`,
   multipart_file_first: () =>
     `Le fichier (champ multipart « file ») arrive avant « companyId » : envoyez les champs (companyId, options…) avant le fichier`,
+  owner_user: () => "ownerId est réservé à la clé de service : un utilisateur importe en son propre nom",
   owner_required: () =>
     "Un démarrage par la clé de service doit nommer le propriétaire de l'import (ownerId)",
   file_required: () => `Envoyez le fichier dans le champ multipart « file » ou donnez file.path`,
@@ -541,6 +543,7 @@ const apiEn: ApiTexts = {
     } comes after the file: send the fields (companyId, options…) before "file"`,
   multipart_file_first: () =>
     `The file (multipart field "file") comes before "companyId": send the fields (companyId, options…) before the file`,
+  owner_user: () => "ownerId is for the service role: a user imports in their own name",
   owner_required: () => "A service-role start names the job's ownerId",
   file_required: () => `Send the file as multipart field "file" or give file.path`,
   path_outside: (p) => `file.path must be under your upload folder ${q.en(p.folder)} (value ${q.en(p.path)})`,

@@ -173,6 +173,9 @@ export function importHandler(d: ImportHandlerDeps): (req: Request) => Promise<R
     locale: Locale,
   ): Promise<Response> {
     let who: Starter;
+    if (caller.kind === "user" && start.ownerId !== undefined) {
+      throw apiError("forbidden", "owner_user", {}, requestLocale(start, locale));
+    }
     if (caller.kind === "user") who = { kind: "user", userId: caller.userId, email: caller.email };
     else if (start.ownerId) who = { kind: "service", ownerId: start.ownerId };
     else throw apiError("bad_request", "owner_required", {}, requestLocale(start, locale));

@@ -162,6 +162,13 @@ Deno.test("start: a folder is a 400, and so are a long name, options of the wron
       options: { assignment: { mode: "round_robin", userIds: [kit.member, ghost] } },
     });
     assert.match(rr.body.message, new RegExp(`l'utilisateur ${ghost} n'est pas`));
+    assert.deepEqual(await start({ ownerId: kit.member }), {
+      status: 403,
+      body: {
+        code: "forbidden",
+        message: "ownerId est réservé à la clé de service : un utilisateur importe en son propre nom",
+      },
+    });
     assert.equal(await jobs(kit), 0, "nothing was started");
 
     const ok = await start({
