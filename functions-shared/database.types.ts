@@ -95,6 +95,36 @@ export type Database = {
         };
         Relationships: [];
       };
+      "company_members": {
+        Row: {
+          "company_id": number;
+          "created_at": string;
+          "role": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "company_id": number;
+          "created_at"?: string;
+          "role": string;
+          "user_id": string;
+        };
+        Update: {
+          "company_id"?: number;
+          "created_at"?: string;
+          "role"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "company_members_company_id_fkey";
+            columns: ["company_id"];
+            isOneToOne: false;
+            referencedRelation: "companies";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "contacts": {
         Row: {
           "company_id": number;
@@ -787,7 +817,10 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "admin_companies": { Args: { "uid": string }; Returns: number[] };
+      "company_role": { Args: { "company": number; "uid": string }; Returns: string };
       "has_role": { Args: { "role": string; "uid": string }; Returns: boolean };
+      "member_companies": { Args: { "uid": string }; Returns: number[] };
     };
     Enums: {
       [_ in never]: never;

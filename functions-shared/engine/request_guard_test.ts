@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { signJwt } from "../../scripts/stack/keys.ts";
-import { importKit, testConfig } from "../imports/job/job_test_kit.ts";
+import { importKit, testConfig } from "../../scripts/testing/import_kit.ts";
 import { readStatus } from "../status/read_status.ts";
 import { statusHandler } from "../status/status_handler.ts";
 import { authenticate } from "./auth.ts";

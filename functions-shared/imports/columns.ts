@@ -506,6 +506,16 @@ export function mapColumns(
   const fields = fieldsOf(kind);
   const file: Record<string, string> = fileName ? { file: fileName } : {};
 
+  // PostgreSQL text and jsonb cannot hold U+0000: such a header would fail every call that stores it.
+  headers.forEach((h, i) => {
+    if (h.includes("\u0000")) {
+      issues.push({
+        code: "header_nul",
+        params: { ...file, columnNumber: i + 1, column: h.replaceAll("\u0000", "\u2400") },
+      });
+    }
+  });
+
   // Explicit choices, by column index.
   const chosen = new Map<number, string | null>();
   for (const [key, target] of Object.entries(explicit)) {

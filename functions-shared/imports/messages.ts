@@ -35,6 +35,7 @@ export type IssueCode =
   // the columns
   | "column_missing"
   | "column_duplicate"
+  | "header_nul"
   | "mapping_unknown_header"
   | "mapping_unknown_field"
   | "activity_lead_column_unmapped"
@@ -328,6 +329,10 @@ const fr: Texts = {
     `${fileWhere(p, "fr")}les colonnes ${
       list(p.headers, "fr", { last: "et" })
     } correspondent toutes au champ ${q.fr(l)} : gardez-en une, ou indiquez la correspondance des colonnes`,
+  header_nul: (p) =>
+    `${fileWhere(p, "fr")}l'en-tête de la colonne ${p.columnNumber} (${
+      q.fr(p.column)
+    }) contient un caractère nul (U+0000) : corrigez l'en-tête ou enregistrez le fichier au format CSV UTF-8`,
   mapping_unknown_header: (p) =>
     `correspondance des colonnes : la colonne ${q.fr(p.header)} n'existe pas dans le fichier`,
   mapping_unknown_field: (p) =>
@@ -434,6 +439,10 @@ const en: Texts = {
     `${fileWhere(p, "en")}columns ${list(p.headers, "en", { last: "and" })} all map to field ${
       q.en(l)
     }: keep one, or give an explicit column mapping`,
+  header_nul: (p) =>
+    `${fileWhere(p, "en")}the header of column ${p.columnNumber} (${
+      q.en(p.column)
+    }) holds a NUL character (U+0000): fix the header or save the file as CSV UTF-8`,
   mapping_unknown_header: (p) => `column mapping: the file has no column ${q.en(p.header)}`,
   mapping_unknown_field: (p) => `column mapping: unknown field ${q.en(p.target)} (fields: ${p.allowed})`,
   activity_lead_column_unmapped: (p, _l, i) =>
@@ -534,3 +543,192 @@ export function message(issue: Issue, locale: Locale = "fr"): string {
 
 /** Every issue code, for tests and for the API's documentation. */
 export const ISSUE_CODES = Object.keys(fr) as IssueCode[];
+
+/**
+ * What the import functions answer over HTTP (400, 403, 404, 409 bodies), by
+ * `ApiText`, in French (the default) and English, as row messages are: the
+ * job's `locale`, else the request's `options.locale`, else `Accept-Language`.
+ */
+export type ApiText =
+  | "body_invalid"
+  | "body_too_large"
+  | "body_field"
+  | "service_only"
+  | "action_unknown"
+  | "multipart_file_missing"
+  | "multipart_field_after_file"
+  | "multipart_file_first"
+  | "owner_required"
+  | "owner_user"
+  | "file_required"
+  | "path_outside"
+  | "path_folder"
+  | "path_missing"
+  | "company_missing"
+  | "not_member"
+  | "leads_need_admin"
+  | "assignee_not_member"
+  | "duplicate_file"
+  | "duplicate_file_other"
+  | "job_not_found"
+  | "job_not_active"
+  | "job_not_retryable"
+  | "job_not_ready"
+  | "job_undone"
+  | "job_undone_retry"
+  | "job_undo_ready"
+  | "job_undo_running"
+  | "job_has_leads"
+  | "job_running";
+
+const STATUS_NAMES: Record<string, { fr: string; en: string }> = {
+  queued: { fr: "en attente", en: "queued" },
+  parsing: { fr: "en cours de lecture", en: "being read" },
+  ready: { fr: "prêt à enregistrer", en: "ready to commit" },
+  committing: { fr: "en cours d'enregistrement", en: "being committed" },
+  completed: { fr: "terminé", en: "completed" },
+  failed: { fr: "en échec", en: "failed" },
+  cancelled: { fr: "annulé", en: "cancelled" },
+};
+const st = (s: unknown, l: Locale) => STATUS_NAMES[String(s)]?.[l] ?? String(s);
+const day = (d: unknown, l: Locale) => {
+  const t = new Date(String(d));
+  return isNaN(t.getTime()) ? String(d) : t.toLocaleString(l === "fr" ? "fr-FR" : "en-GB", {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone: "UTC",
+  }) + " UTC";
+};
+
+type ApiTexts = Record<ApiText, (p: Record<string, string | number>) => string>;
+
+const apiFr: ApiTexts = {
+  body_invalid: () => "Le corps de la requête doit être un objet JSON ou un formulaire multipart/form-data",
+  body_too_large: (p) =>
+    `Corps de requête de plus de ${
+      formatBytes(Number(p.max), "fr")
+    } (MAX_BODY_BYTES, MAX_UPLOAD_BYTES pour un envoi multipart)`,
+  body_field: (p) => `${p.detail}`,
+  service_only: () => "Un appel sans action est une suite de travail : réservé à la clé de service",
+  action_unknown: (p) =>
+    `Action inconnue ${
+      q.fr(p.action)
+    } (actions possibles : start, status, cancel, retry, commit, undo, delete)`,
+  multipart_file_missing: () => `Le champ multipart « file » (le fichier à importer) est absent`,
+  multipart_field_after_file: (p) =>
+    `Le champ multipart ${
+      q.fr(p.field)
+    } vient après le fichier : envoyez les champs (companyId, options…) avant « file »`,
+  multipart_file_first: () =>
+    `Le fichier (champ multipart « file ») arrive avant « companyId » : envoyez les champs (companyId, options…) avant le fichier`,
+  owner_user: () => "ownerId est réservé à la clé de service : un utilisateur importe en son propre nom",
+  owner_required: () =>
+    "Un démarrage par la clé de service doit nommer le propriétaire de l'import (ownerId)",
+  file_required: () => `Envoyez le fichier dans le champ multipart « file » ou donnez file.path`,
+  path_outside: (p) =>
+    `file.path doit être dans votre dossier de dépôt ${q.fr(p.folder)} (valeur ${q.fr(p.path)})`,
+  path_folder: (p) => `file.path ${q.fr(p.path)} est un dossier, pas un fichier`,
+  path_missing: (p) => `Aucun fichier ${q.fr(p.path)} dans le stockage`,
+  company_missing: (p) => `La société ${p.company} n'existe pas`,
+  not_member: (p) => `Vous n'êtes pas membre de la société ${p.company}`,
+  leads_need_admin: (p) => `Importer des leads demande d'être administrateur de la société ${p.company}`,
+  assignee_not_member: (p) =>
+    `options.assignment : l'utilisateur ${p.user} n'est pas membre de la société ${p.company}`,
+  duplicate_file: (p) =>
+    `Ce fichier a déjà été importé par l'import ${p.jobId} (${st(p.status, "fr")}, le ${
+      day(p.at, "fr")
+    }) : envoyez options.force = true pour l'importer à nouveau`,
+  duplicate_file_other: (p) =>
+    `Ce fichier a déjà été importé dans cette société par un autre utilisateur le ${
+      day(p.at, "fr")
+    } : envoyez options.force = true pour l'importer à nouveau`,
+  job_not_found: (p) => `Aucun import ${q.fr(p.jobId)}`,
+  job_not_active: (p) => `L'import ${p.jobId} est ${st(p.status, "fr")} : rien à arrêter`,
+  job_not_retryable: (p) =>
+    `L'import ${p.jobId} est ${st(p.status, "fr")} : seul un import en échec ou annulé se relance`,
+  job_not_ready: (p) => `L'import ${p.jobId} est ${st(p.status, "fr")}, pas prêt à enregistrer`,
+  job_undone: (p) => `L'import ${p.jobId} a déjà été annulé`,
+  job_undone_retry: (p) => `L'import ${p.jobId} a été défait : relancez un nouvel import plutôt`,
+  job_undo_ready: (p) =>
+    `L'import ${p.jobId} est prêt : rien n'est encore enregistré (supprimez-le, ou enregistrez-le)`,
+  job_undo_running: (p) =>
+    `L'import ${p.jobId} est ${st(p.status, "fr")} : arrêtez-le (cancel) avant de le défaire`,
+  job_has_leads: (p) =>
+    `L'import ${p.jobId} a encore ${p.rows} ligne(s) enregistrée(s) : défaites-le d'abord ({"action": "undo"}), ` +
+    `ou supprimez-le avec {"undo": true} pour le défaire puis le supprimer`,
+  job_running: (p) => `L'import ${p.jobId} est ${st(p.status, "fr")} : arrêtez-le d'abord (cancel)`,
+};
+
+const apiEn: ApiTexts = {
+  body_invalid: () => "The body must be a JSON object or multipart/form-data",
+  body_too_large: (p) =>
+    `Request body larger than ${formatBytes(Number(p.max), "en")}: send the file as multipart`,
+  body_field: (p) => `${p.detail}`,
+  service_only: () => "A call without an action continues the work: for the service role only",
+  action_unknown: (p) =>
+    `Unknown action ${q.en(p.action)} (actions: start, status, cancel, retry, commit, undo, delete)`,
+  multipart_file_missing: () => `Multipart field "file" (the file to import) is missing`,
+  multipart_field_after_file: (p) =>
+    `Multipart field ${
+      q.en(p.field)
+    } comes after the file: send the fields (companyId, options…) before "file"`,
+  multipart_file_first: () =>
+    `The file (multipart field "file") comes before "companyId": send the fields (companyId, options…) before the file`,
+  owner_user: () => "ownerId is for the service role: a user imports in their own name",
+  owner_required: () => "A service-role start names the job's ownerId",
+  file_required: () => `Send the file as multipart field "file" or give file.path`,
+  path_outside: (p) => `file.path must be under your upload folder ${q.en(p.folder)} (value ${q.en(p.path)})`,
+  path_folder: (p) => `file.path ${q.en(p.path)} is a folder, not a file`,
+  path_missing: (p) => `No file ${q.en(p.path)} in Storage`,
+  company_missing: (p) => `Company ${p.company} does not exist`,
+  not_member: (p) => `You are not a member of company ${p.company}`,
+  leads_need_admin: (p) => `Importing leads needs the admin role in company ${p.company}`,
+  assignee_not_member: (p) => `options.assignment: user ${p.user} is not a member of company ${p.company}`,
+  duplicate_file: (p) =>
+    `This file was already imported by job ${p.jobId} (${st(p.status, "en")}, ${
+      day(p.at, "en")
+    }): send options.force = true to import it again`,
+  duplicate_file_other: (p) =>
+    `This file was already imported into this company by another user on ${
+      day(p.at, "en")
+    }: send options.force = true to import it again`,
+  job_not_found: (p) => `No import job ${q.en(p.jobId)}`,
+  job_not_active: (p) => `Job ${p.jobId} is ${st(p.status, "en")}: nothing to cancel`,
+  job_not_retryable: (p) =>
+    `Job ${p.jobId} is ${st(p.status, "en")}: only failed or cancelled jobs are retried`,
+  job_not_ready: (p) => `Job ${p.jobId} is ${st(p.status, "en")}, not ready`,
+  job_undone: (p) => `Job ${p.jobId} was already undone`,
+  job_undone_retry: (p) => `Job ${p.jobId} was undone: start the import again instead`,
+  job_undo_ready: (p) => `Job ${p.jobId} is ready: nothing is committed yet (delete it, or commit it)`,
+  job_undo_running: (p) => `Job ${p.jobId} is ${st(p.status, "en")}: cancel it before undoing it`,
+  job_has_leads: (p) =>
+    `Job ${p.jobId} still has ${p.rows} committed row(s): undo it first ({"action": "undo"}), ` +
+    `or delete it with {"undo": true} to undo it, then delete it`,
+  job_running: (p) => `Job ${p.jobId} is ${st(p.status, "en")}: cancel it first`,
+};
+
+/** The HTTP answer's sentence for `text` in `locale` (French by default). */
+export function apiMessage(
+  text: ApiText,
+  params: Record<string, string | number> = {},
+  locale: Locale = "fr",
+): string {
+  return (locale === "en" ? apiEn : apiFr)[text](params);
+}
+
+/** Every HTTP message, for tests. */
+export const API_TEXTS = Object.keys(apiFr) as ApiText[];
+
+/** The caller's language from `Accept-Language` (the first of `fr`/`en` by preference), else French. */
+export function acceptLocale(header: string | null | undefined): Locale {
+  const langs = (header ?? "").split(",").map((part, i) => {
+    const [tag, ...ps] = part.trim().toLowerCase().split(";");
+    const qv = ps.map((x) => x.trim()).find((x) => x.startsWith("q="));
+    return { tag, q: qv ? Number(qv.slice(2)) || 0 : 1, i };
+  }).filter((l) => l.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const l of langs) {
+    if (l.tag === "fr" || l.tag.startsWith("fr-")) return "fr";
+    if (l.tag === "en" || l.tag.startsWith("en-")) return "en";
+  }
+  return "fr";
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ISSUE_CODES, message } from "./messages.ts";
+import { acceptLocale, API_TEXTS, apiMessage, ISSUE_CODES, message } from "./messages.ts";
 
 Deno.test("message() has a French and an English text for every issue code", () => {
   for (const code of ISSUE_CODES) {
@@ -29,4 +29,29 @@ Deno.test("message() names file, row and column of file issues, and cuts long va
   assert.equal(message({ code: "file_empty" }), "Le fichier est vide");
   const long = message({ code: "email_invalid", row: 1, field: "email", params: { value: "a".repeat(200) } });
   assert.ok(long.length < 120 && long.includes("…"));
+});
+
+Deno.test("apiMessage() has a French and an English text for every HTTP answer; acceptLocale() reads the header", () => {
+  const p = {
+    jobId: "j",
+    status: "failed",
+    company: 2,
+    user: "u",
+    path: "p",
+    folder: "f",
+    at: "2026-12-01T10:00:00Z",
+  };
+  for (const text of API_TEXTS) {
+    const fr = apiMessage(text, { ...p, detail: "d", action: "a", field: "x", max: 1 });
+    const en = apiMessage(text, { ...p, detail: "e", action: "a", field: "x", max: 1 }, "en");
+    assert.ok(fr && en && fr !== en, text);
+  }
+  assert.equal(
+    apiMessage("job_undo_running", { jobId: "j", status: "committing" }),
+    "L'import j est en cours d'enregistrement : arrêtez-le (cancel) avant de le défaire",
+  );
+  assert.equal(acceptLocale(null), "fr");
+  assert.equal(acceptLocale("en-US,en;q=0.9"), "en");
+  assert.equal(acceptLocale("de, en;q=0.5, fr;q=0.8"), "fr");
+  assert.equal(acceptLocale("en;q=0, de"), "fr", "a language refused with q=0 is not chosen");
 });

@@ -9,7 +9,7 @@ import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
 import { type ActivityLeads, generateOdooActivityCsv, importedLeadsCsv } from "../testdata/activity_csv.ts";
 import { advanceImports } from "./advance_imports.ts";
-import { importKit, testConfig } from "./job_test_kit.ts";
+import { importKit, testConfig } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
 /** 200,000 leads: 150,000 synced from Odoo, 46,000 of a CRM, 2,000 sharing 1,000 e-mails, 2,000 imported. */

@@ -4,8 +4,8 @@
  * counted in `migration_logs`, one row per call.
  */
 import assert from "node:assert/strict";
-import { importKit, SERVICE_KEY, testConfig } from "./job_test_kit.ts";
-import type { Kit } from "./job_test_kit.ts";
+import { importKit, SERVICE_KEY, testConfig } from "../../../scripts/testing/import_kit.ts";
+import type { Kit } from "../../../scripts/testing/import_kit.ts";
 
 const csv = (lines: string[]) => new TextEncoder().encode(lines.join("\n") + "\n");
 const ROWS_20 = csv([

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { importKit, type Kit } from "./job_test_kit.ts";
+import { importKit, type Kit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 import { commitImport, jobStatus } from "./manage_import.ts";
 

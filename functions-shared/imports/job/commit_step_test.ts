@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { importKit, type Kit } from "./job_test_kit.ts";
+import { importKit, type Kit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
@@ -161,6 +161,7 @@ Deno.test("activities are linked to their lead by external id or email; unknown 
         ";ANCIEN2@exemple.fr;Réunion;Démo;;",
         "INCONNU;;Tâche;Relancer;;",
       ]),
+      kit.member,
     );
     const { jobId } = await startImport(
       {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LEAD_FILE_200_HEADERS, leadFile200, leadRows200 } from "../testdata/lead_file_200.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { commitImport, jobStatus } from "./manage_import.ts";
 import { startImport } from "./start_import.ts";
 

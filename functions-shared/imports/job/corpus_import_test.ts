@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { buildCorpus } from "../testdata/corpus.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
 Deno.test("every malformed file of the corpus ends with its clear message and commits nothing it should not", async () => {

@@ -10,7 +10,7 @@ import type { PasserelleError } from "../../errors.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
 import { storageError } from "../../storage/storage_error.ts";
 import { advanceImports } from "./advance_imports.ts";
-import { importKit, type Kit, testConfig } from "./job_test_kit.ts";
+import { importKit, type Kit, testConfig } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
 const csv = (lines: string[]) => new TextEncoder().encode(lines.join("\r\n") + "\r\n");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startResendStandin } from "../../../scripts/resend_standin/server.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
 const FILE = new TextEncoder().encode(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { importKit, testConfig } from "./job_test_kit.ts";
+import { importKit, testConfig } from "../../../scripts/testing/import_kit.ts";
 
 const csv = (lines: string[]) => new TextEncoder().encode("\ufeff" + lines.join("\r\n") + "\r\n");
 const SMALL = csv([
@@ -11,10 +11,11 @@ const SMALL = csv([
 ]);
 
 function upload(bytes: Uint8Array, name: string, companyId: number, options: unknown = {}) {
+  // The fields first, then the file, whose bytes stream to Storage as they arrive.
   const form = new FormData();
-  form.set("file", new File([bytes as Uint8Array<ArrayBuffer>], name, { type: "text/csv" }));
   form.set("companyId", String(companyId));
   form.set("options", JSON.stringify(options));
+  form.set("file", new File([bytes as Uint8Array<ArrayBuffer>], name, { type: "text/csv" }));
   return form;
 }
 
@@ -58,7 +59,10 @@ Deno.test("start answers 202 with the job id, refuses the same file twice, and k
     assert.ok(status.errorReportUrl, "a signed URL of the error report");
     const [job] = await kit.db
       .sql`select error_report_path, file_path from public.import_jobs where id = ${jobId}`;
-    assert.match(job.file_path, new RegExp(`^imports/${kit.company}/[0-9a-f]{64}/Leads_ete.csv$`));
+    assert.match(
+      job.file_path,
+      new RegExp(`^imports/${kit.company}/${kit.admin}/[0-9a-f]{64}/Leads_ete.csv$`),
+    );
     const bytes = new Uint8Array(
       await new Response(await kit.store.get(job.error_report_path)).arrayBuffer(),
     );

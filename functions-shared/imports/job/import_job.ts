@@ -4,10 +4,10 @@
  * `leads` and `activities` differ only in their row validator, their commit
  * function and who may start them.
  */
-import { PasserelleError } from "../../errors.ts";
 import type { CsvDelimiter, CsvEncoding } from "../csv_reader.ts";
 import type { ExplicitMapping, ImportKind } from "../columns.ts";
 import type { Locale } from "../messages.ts";
+import { jobOptionsSchema, parseBody } from "./request_schema.ts";
 
 /** What a job imports. */
 export type JobKind = "leads" | "activities";
@@ -110,69 +110,13 @@ export interface ImportJob {
   error_report_path: string | null;
 }
 
-const bad = (message: string) => new PasserelleError("bad_request", message);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * Checks a start request's `options` (all optional): throws `bad_request`
- * naming the first wrong one. Defaults: skip duplicates, match on email,
- * phone and external id, no assignment, French, commit when parsed.
+ * Checks a start request's `options` (all optional) against
+ * `jobOptionsSchema`: throws `bad_request` naming every wrong one, in
+ * `locale`. Defaults: skip duplicates, match on email, phone and external id,
+ * no assignment, French, commit when parsed.
  */
-export function parseJobOptions(raw: unknown): JobOptions {
-  const o = (raw && typeof raw === "object" && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
-  const strategy = o.duplicateStrategy ?? "skip";
-  if (strategy !== "skip" && strategy !== "update" && strategy !== "create") {
-    throw bad(`options.duplicateStrategy must be "skip", "update" or "create"`);
-  }
-  const matchOn = o.matchOn ?? ["email", "phone", "external_id"];
-  if (
-    !Array.isArray(matchOn) || matchOn.length === 0 ||
-    !matchOn.every((m) => m === "email" || m === "phone" || m === "external_id")
-  ) {
-    throw bad(`options.matchOn must list some of "email", "phone", "external_id"`);
-  }
-  const a = (o.assignment ?? { mode: "none" }) as Record<string, unknown>;
-  const mode = a.mode ?? "none";
-  if (mode !== "none" && mode !== "single" && mode !== "round_robin" && mode !== "by_column") {
-    throw bad(`options.assignment.mode must be "none", "single", "round_robin" or "by_column"`);
-  }
-  const assignment: Assignment = { mode };
-  if (mode === "single") {
-    if (typeof a.userId !== "string" || !UUID.test(a.userId)) {
-      throw bad("options.assignment.userId must be a user id");
-    }
-    assignment.userId = a.userId;
-  }
-  if (mode === "round_robin") {
-    if (
-      !Array.isArray(a.userIds) || a.userIds.length === 0 ||
-      !a.userIds.every((u) => typeof u === "string" && UUID.test(u))
-    ) {
-      throw bad("options.assignment.userIds must list user ids");
-    }
-    assignment.userIds = a.userIds as string[];
-  }
-  if (mode === "by_column" && a.column !== undefined) {
-    if (typeof a.column !== "string") throw bad("options.assignment.column must be a header");
-    assignment.column = a.column;
-  }
-  const mapping = o.mapping;
-  if (
-    mapping !== undefined &&
-    (typeof mapping !== "object" || mapping === null || Array.isArray(mapping) ||
-      !Object.values(mapping).every((v) => v === null || typeof v === "string"))
-  ) {
-    throw bad("options.mapping must map headers to fields (or null)");
-  }
-  const locale = o.locale ?? "fr";
-  if (locale !== "fr" && locale !== "en") throw bad(`options.locale must be "fr" or "en"`);
-  return {
-    ...(mapping ? { mapping: mapping as ExplicitMapping } : {}),
-    duplicateStrategy: strategy,
-    matchOn: matchOn as JobOptions["matchOn"],
-    assignment,
-    locale,
-    autoCommit: o.autoCommit === undefined ? true : o.autoCommit === true,
-    force: o.force === true,
-  };
+export function parseJobOptions(raw: unknown, locale: Locale = "fr"): JobOptions {
+  const o = parseBody(jobOptionsSchema, raw ?? {}, locale, "options");
+  return o as JobOptions;
 }

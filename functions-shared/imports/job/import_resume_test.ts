@@ -5,7 +5,7 @@ import { advanceImports } from "./advance_imports.ts";
 import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
 import { startImport } from "./start_import.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 
 const ROWS = 50_000;
 
@@ -31,6 +31,7 @@ Deno.test("a 50,000-row CSV imports through budgeted calls, and a run killed at 
     const bytes = new Uint8Array(await new Response(generateLeadCsv({ rows: ROWS, seed: 7 })).arrayBuffer());
     const [{ id: company2 }] = await kit.db.sql<{ id: number }[]>`
       insert into public.companies (name) values ('Seconde') returning id`;
+    await kit.db.sql`select passerelle.add_member(${company2}, ${kit.admin}, 'admin')`;
     const deps = {
       sql: kit.db.sql,
       store: kit.store,
@@ -39,7 +40,7 @@ Deno.test("a 50,000-row CSV imports through budgeted calls, and a run killed at 
       chain: false,
     };
     const start = async (companyId: number) => {
-      const path = `imports/${companyId}/leads.csv`;
+      const path = `imports/${companyId}/${kit.admin}/leads.csv`;
       await kit.store.put(path, bytes, { contentType: "text/csv" });
       return (await startImport(deps, { kind: "user", userId: kit.admin }, { companyId, path })).jobId;
     };

@@ -1,11 +1,12 @@
 /**
  * What a user does with a job once started: read its status, cancel it,
  * retry it from its checkpoint, commit it after review, undo it, delete it.
- * A user acts on their own jobs only (admins on all); another's job answers
- * `not_found`, as if it did not exist, so ids cannot be probed.
+ * A user acts on their own jobs while a member of the job's company, an
+ * admin of the company on all its jobs; any other job answers `not_found`,
+ * as if it did not exist, so ids cannot be probed (the same rule as RLS).
  */
 import type { Sql } from "../../deps.ts";
-import { PasserelleError } from "../../errors.ts";
+import { apiError } from "./api_error.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
 import type { ImportJob, JobKind } from "./import_job.ts";
 import { cancelText } from "./job_outcome.ts";
@@ -46,12 +47,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The job, if `who` may see it; otherwise `not_found`. */
 export async function visibleJob(d: ManageDeps, who: Actor, jobId: unknown): Promise<ImportJob> {
-  const missing = () => new PasserelleError("not_found", `No import job ${String(jobId).slice(0, 40)}`);
+  const missing = () => apiError("not_found", "job_not_found", { jobId: String(jobId).slice(0, 40) });
   if (typeof jobId !== "string" || !UUID.test(jobId)) throw missing();
   const [job] = await d.sql<ImportJob[]>`
     select * from public.import_jobs j where j.id = ${jobId} and j.kind = ${d.kind}
-       and (${who.kind === "service"} or j.owner = ${who.kind === "user" ? who.userId : null}::uuid
-            or public.has_role(${who.kind === "user" ? who.userId : null}::uuid, 'admin'))`;
+       and (${who.kind === "service"}
+            or public.company_role(${who.kind === "user" ? who.userId : null}::uuid, j.company_id) = 'admin'
+            or (j.owner = ${who.kind === "user" ? who.userId : null}::uuid
+                and public.company_role(j.owner, j.company_id) is not null))`;
   if (!job) throw missing();
   return job;
 }
@@ -109,7 +112,7 @@ export async function cancelImport(
 ): Promise<Record<string, unknown>> {
   const job = await visibleJob(d, who, jobId);
   if (!["queued", "parsing", "ready", "committing"].includes(job.status)) {
-    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}: nothing to cancel`);
+    throw apiError("conflict", "job_not_active", { jobId: job.id, status: job.status }, job.options.locale);
   }
   const [j] = await d.sql<{ status: string; committed_rows: number }[]>`
     update public.import_jobs set cancel_requested = true,
@@ -133,12 +136,14 @@ export async function retryImport(
 ): Promise<Record<string, unknown>> {
   const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
   if (job.undone_at || job.payload?.undo) {
-    throw new PasserelleError("conflict", `Job ${job.id} was undone: start the import again instead`);
+    throw apiError("conflict", "job_undone_retry", { jobId: job.id }, job.options.locale);
   }
   if (job.status !== "failed" && job.status !== "cancelled") {
-    throw new PasserelleError(
+    throw apiError(
       "conflict",
-      `Job ${job.id} is ${job.status}: only failed or cancelled jobs are retried`,
+      "job_not_retryable",
+      { jobId: job.id, status: job.status },
+      job.options.locale,
     );
   }
   const [j] = await d.sql<{ status: string }[]>`
@@ -160,7 +165,7 @@ export async function commitImport(
 ): Promise<Record<string, unknown>> {
   const job = await visibleJob(d, who, jobId);
   if (job.status !== "ready") {
-    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}, not ready`);
+    throw apiError("conflict", "job_not_ready", { jobId: job.id, status: job.status }, job.options.locale);
   }
   await d.sql`update public.import_jobs set status = 'committing', step = 'commit', updated_at = now()
                where id = ${job.id} and status = 'ready'`;
@@ -203,11 +208,11 @@ export async function undoImport(
 ): Promise<Record<string, unknown>> {
   const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
   if (!job.undone_at && !UNDOABLE.includes(job.status)) {
-    throw new PasserelleError(
+    throw apiError(
       "conflict",
-      job.status === "ready"
-        ? `Job ${job.id} is ready: nothing is committed yet (delete it, or commit it)`
-        : `Job ${job.id} is ${job.status}: cancel it before undoing it`,
+      job.status === "ready" ? "job_undo_ready" : "job_undo_running",
+      { jobId: job.id, status: job.status },
+      job.options.locale,
     );
   }
   const now = d.now ?? (() => performance.now());
@@ -270,14 +275,15 @@ export async function deleteImport(
 ): Promise<Record<string, unknown>> {
   const job = await visibleJob(d, who, jobId) as ImportJob & { undone_at: Date | null };
   if (job.status === "parsing" || job.status === "committing" || job.status === "queued") {
-    throw new PasserelleError("conflict", `Job ${job.id} is ${job.status}: cancel it first`);
+    throw apiError("conflict", "job_running", { jobId: job.id, status: job.status }, job.options.locale);
   }
   if (!job.undone_at && job.committed_rows > 0) {
     if (!opts.undo) {
-      throw new PasserelleError(
+      throw apiError(
         "conflict",
-        `Job ${job.id} still has ${job.committed_rows} committed row(s): undo it first ` +
-          `({"action": "undo"}), or delete it with {"undo": true} to undo it, then delete it`,
+        "job_has_leads",
+        { jobId: job.id, rows: job.committed_rows },
+        job.options.locale,
       );
     }
     await d.sql`update public.import_jobs

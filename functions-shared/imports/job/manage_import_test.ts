@@ -3,7 +3,7 @@ import { generateLeadCsv } from "../testdata/lead_csv.ts";
 import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
 import { advanceImports } from "./advance_imports.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { deleteImport, undoImport } from "./manage_import.ts";
 import { startImport } from "./start_import.ts";
 

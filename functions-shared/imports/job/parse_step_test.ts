@@ -3,7 +3,7 @@ import { startBudget } from "../../engine/budget.ts";
 import { processCpuMs } from "../../engine/usage.ts";
 import { generateLeadCsv } from "../testdata/lead_csv.ts";
 import { advanceImports } from "./advance_imports.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
 Deno.test("a flush that fails takes the flushes in flight after it down: the stored rows never have a gap", async () => {

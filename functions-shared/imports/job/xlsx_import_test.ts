@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { buildXlsx } from "../testdata/xlsx_writer.ts";
-import { importKit } from "./job_test_kit.ts";
+import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
 Deno.test("an XLSX file imports over several calls, resuming by row number, read by ranges from Storage", async () => {

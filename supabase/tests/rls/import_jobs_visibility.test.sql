@@ -5,6 +5,9 @@ select tests.create_user('alice@example.test', 'member') as alice \gset
 select tests.create_user('bob@example.test', 'member') as bob \gset
 select tests.create_user('admin@example.test', 'admin') as admin \gset
 insert into public.companies (name) values ('Acme') returning id as company \gset
+-- Jobs are seen by company membership (company_matrix.test.sql has every role and table).
+select count(*) from (select passerelle.add_member(:company, u, r)
+  from (values (:'alice', 'member'), (:'bob', 'member'), (:'admin', 'admin')) v (u, r)) m \gset
 insert into public.import_jobs (owner, company_id, kind, file_name, file_sha256, file_size)
 values (:'alice', :company, 'leads', 'alice.csv', 'a1', 10),
        (:'bob', :company, 'activities', 'bob.csv', 'b1', 20);
@@ -24,7 +27,7 @@ select tests.clear_authentication();
 
 select tests.authenticate_as(:'admin');
 select results_eq($$ select file_name from public.import_jobs order by file_name $$,
-  $$ values ('alice.csv'), ('bob.csv') $$, 'an admin sees every job');
+  $$ values ('alice.csv'), ('bob.csv') $$, 'an admin of the company sees every job of it');
 select is((select count(*)::int from public.import_rows), 2, 'and every row');
 select tests.clear_authentication();
 

@@ -1,18 +1,18 @@
 /**
  * What the import tests share: a fresh migrated database, a local bucket in a
- * temporary directory, a company with an admin and a member, signed user
+ * temporary directory, a company with an admin and two members, signed user
  * tokens, the handler, and `drain()`, which advances a job call after call,
- * each with its own budget, as cron and the chain would.
+ * each with its own budget, as cron and the chain would. Only tests import it.
  */
-import { signJwt } from "../../../scripts/stack/keys.ts";
-import { createTestDatabase, type TestDatabase } from "../../../scripts/testing/test_database.ts";
-import { startBudget } from "../../engine/budget.ts";
-import { processCpuMs } from "../../engine/usage.ts";
-import { localStore } from "../../storage/local_store.ts";
-import type { ObjectStore } from "../../storage/object_store.ts";
-import { type AdvanceDeps, advanceImports } from "./advance_imports.ts";
-import { importHandler, type ImportHandlerDeps } from "./import_handler.ts";
-import type { JobKind } from "./import_job.ts";
+import { signJwt } from "../stack/keys.ts";
+import { createTestDatabase, type TestDatabase } from "./test_database.ts";
+import { startBudget } from "../../functions-shared/engine/budget.ts";
+import { processCpuMs } from "../../functions-shared/engine/usage.ts";
+import { localStore } from "../../functions-shared/storage/local_store.ts";
+import type { ObjectStore } from "../../functions-shared/storage/object_store.ts";
+import { type AdvanceDeps, advanceImports } from "../../functions-shared/imports/job/advance_imports.ts";
+import { importHandler, type ImportHandlerDeps } from "../../functions-shared/imports/job/import_handler.ts";
+import type { JobKind } from "../../functions-shared/imports/job/import_job.ts";
 
 export const JWT_SECRET = "a-jwt-secret-of-the-project-for-tests-only";
 export const SERVICE_KEY = "service-role-key-for-import-tests";
@@ -32,7 +32,9 @@ export interface Kit {
   store: ObjectStore;
   dir: string;
   company: number;
+  /** Admin of `company` (and operator: `user_roles` admin). */
   admin: string;
+  /** Members of `company`. */
   member: string;
   other: string;
   token: (userId: string, email?: string) => Promise<string>;
@@ -41,8 +43,8 @@ export interface Kit {
   call: (h: (r: Request) => Promise<Response>, token: string, body: unknown) => Promise<Response>;
   /** Advances jobs of `kind` until none is active or `maxCalls` calls were made; returns the calls made. */
   drain: (kind: JobKind, extra?: Partial<AdvanceDeps>, maxCalls?: number, cpuMs?: number) => Promise<number>;
-  /** Puts `bytes` at `imports/<company>/<name>` and returns the key. */
-  put: (name: string, bytes: Uint8Array) => Promise<string>;
+  /** Puts `bytes` at `imports/<company>/<owner>/<name>` (the owner's upload folder; default the admin) and returns the key. */
+  put: (name: string, bytes: Uint8Array, owner?: string) => Promise<string>;
   close: () => Promise<void>;
 }
 
@@ -57,7 +59,8 @@ export async function importKit(label: string): Promise<Kit> {
     const [{ id }] = await db.sql<
       { id: string }[]
     >`insert into auth.users (email) values (${email}) returning id`;
-    if (role) await db.sql`insert into public.user_roles (user_id, role) values (${id}, ${role})`;
+    if (role === "admin") await db.sql`insert into public.user_roles (user_id, role) values (${id}, ${role})`;
+    if (role) await db.sql`select passerelle.add_member(${company}, ${id}, ${role})`;
     return id;
   };
   const admin = await user("admin@exemple.fr", "admin");
@@ -107,8 +110,8 @@ export async function importKit(label: string): Promise<Kit> {
       }
       return calls;
     },
-    async put(name, bytes) {
-      const key = `imports/${company}/${name}`;
+    async put(name, bytes, owner = admin) {
+      const key = `imports/${company}/${owner}/${name}`;
       await store.put(key, bytes, { contentType: "text/csv", upsert: true });
       return key;
     },
