@@ -50,7 +50,7 @@ Deno.test("a 50,000-row Odoo activities export links every activity whose lead e
     assert.equal(leadCount, 200_000);
 
     const file = generateOdooActivityCsv({ rows: 50_000, leads: LEADS, seed: 14 });
-    const path = await kit.put("activites-odoo.csv", file.bytes);
+    const path = await kit.put("activites-odoo.csv", file.bytes, kit.member);
     const { jobId } = await startImport(
       { sql, store: kit.store, kind: "activities", functionName: "batch-import-activities", chain: false },
       { kind: "user", userId: kit.member },
@@ -170,7 +170,7 @@ Deno.test("an activities file whose lead e-mails are under a header the import d
       "odoo_crm_1;;Appel;Rappeler",
       ";jean@exemple.fr;Téléverser un document;Envoyer le Kbis",
     ].join("\r\n") + "\r\n";
-    const path = await kit.put("activites.csv", new TextEncoder().encode(csv));
+    const path = await kit.put("activites.csv", new TextEncoder().encode(csv), kit.member);
     const { jobId } = await startImport(
       {
         sql: kit.db.sql,
@@ -224,7 +224,7 @@ Deno.test("activities find their lead by reference, then e-mail, then phone, and
       "NOPE;UN@exemple.fr;;À faire;référence inconnue", // 6: no such reference, Un by e-mail
       ";inconnu@exemple.fr;06 00 00 00 00;Exception;personne", // 7: nobody
     ].join("\r\n") + "\r\n";
-    const path = await kit.put("cles.csv", new TextEncoder().encode(csv));
+    const path = await kit.put("cles.csv", new TextEncoder().encode(csv), kit.member);
     const { jobId } = await startImport(
       { sql, store: kit.store, kind: "activities", functionName: "batch-import-activities", chain: false },
       { kind: "user", userId: kit.member },

@@ -161,12 +161,18 @@ Deno.test("a lead created between the parse and the commit makes its row a dupli
   }
 });
 
-Deno.test("an assignment naming no user leaves the rows unassigned instead of failing the commit", async () => {
+Deno.test("an assignee whose account is deleted between start and commit leaves the rows unassigned instead of failing the commit", async () => {
   const kit = await importKit("imp_assign_missing");
   try {
+    // The start checks the assignee is a member (start_import_test.ts); the account can still go before
+    // the commit: its rows are then left unassigned rather than failing on leads_assigned_to_fkey.
+    const gone = "00000000-0000-4000-8000-000000000000";
+    await kit.db.sql`insert into auth.users (id, email) values (${gone}, 'parti@exemple.fr')`;
+    await kit.db.sql`select passerelle.add_member(${kit.company}, ${gone}, 'member')`;
     const jobId = await parsed(kit, "assign.csv", ["A1;Anne;Un;anne@exemple.fr;;Un SA"], {
-      assignment: { mode: "single", userId: "00000000-0000-4000-8000-000000000000" },
+      assignment: { mode: "single", userId: gone },
     });
+    await kit.db.sql`delete from auth.users where id = ${gone}`;
     const job = await committed(kit, jobId);
     assert.equal(job.status, "completed", job.error_message);
     const [l] = await kit.db.sql`select assigned_to from public.leads where import_job_id = ${jobId}`;

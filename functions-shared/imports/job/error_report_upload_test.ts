@@ -23,6 +23,7 @@ async function startActivities(kit: Kit): Promise<string> {
   const path = await kit.put(
     "act.csv",
     csv(["Référence lead;Type;Résumé", "E1;Appel;Rappeler", "E1;Réunion;Démo", "INCONNU;Tâche;Relancer"]),
+    kit.member,
   );
   const { jobId } = await startImport(
     {
@@ -83,7 +84,7 @@ Deno.test("an error report Storage refuses ends the job at once with Storage's a
     assert.equal(job.status, "failed");
     assert.match(
       job.error_message,
-      /^Le rapport d'erreurs n'a pas pu être enregistré : Storage could not upload "imports\/\d+\/rapport-[0-9a-f-]+\.csv": The resource already exists \(409\)$/,
+      /^Le rapport d'erreurs n'a pas pu être enregistré : Storage could not upload "imports\/\d+\/[0-9a-f-]+\/rapport-[0-9a-f-]+\.csv": The resource already exists \(409\)$/,
     );
     assert.equal(job.error_details.code, "storage_duplicate");
     assert.equal(calls, 1, "not tried 5 times over");

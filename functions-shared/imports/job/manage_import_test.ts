@@ -72,7 +72,10 @@ Deno.test("cancel stops at the next checkpoint and keeps what is committed; retr
     // Its leads are still there: a delete is refused, saying to undo first, unless asked to undo.
     const refused = await kit.call(h, admin, { action: "delete", jobId });
     assert.equal(refused.status, 409);
-    assert.match((await refused.json()).message, /undo it first/);
+    assert.match(
+      (await refused.json()).message,
+      /(undo it first|défaites-le d'abord) \(\{"action": "undo"\}\)/,
+    );
     const del = await (await kit.call(h, admin, { action: "delete", jobId, undo: true })).json();
     assert.equal(del.deleted, true, JSON.stringify(del));
     assert.equal(del.undo.deleted, status.counts.inserted);
@@ -208,7 +211,10 @@ Deno.test("a cancelled import undone leaves the leads exactly as before it; dele
 
     const refused = await kit.call(h, admin, { action: "delete", jobId });
     assert.equal(refused.status, 409, "delete with leads left is refused");
-    assert.match((await refused.json()).message, /undo it first/);
+    assert.match(
+      (await refused.json()).message,
+      /(undo it first|défaites-le d'abord) \(\{"action": "undo"\}\)/,
+    );
 
     const undo = await (await kit.call(h, admin, { action: "undo", jobId })).json();
     assert.equal(undo.status, "undone", JSON.stringify(undo));

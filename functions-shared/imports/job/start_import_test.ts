@@ -296,7 +296,10 @@ Deno.test("HTTP errors speak the job's locale, else Accept-Language, else French
     const undo = await post(kit, h, kit.admin, { action: "undo", jobId: started.body.jobId }, "fr");
     assert.deepEqual(undo, {
       status: 409,
-      body: { code: "conflict", message: `Job ${started.body.jobId} is ready to commit, not completed` },
+      body: {
+        code: "conflict",
+        message: `Job ${started.body.jobId} is ready: nothing is committed yet (delete it, or commit it)`,
+      },
     });
     const junk = await h(
       new Request("http://localhost/functions/v1/import", {
