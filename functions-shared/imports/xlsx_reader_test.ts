@@ -7,7 +7,7 @@ import {
   type XlsxReadOptions,
 } from "./xlsx_reader.ts";
 import { ImportError } from "./import_error.ts";
-import { buildXlsx, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
+import { buildXlsx, streamedZip, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
 
 async function rowsOf(bytes: Uint8Array, opts: Partial<XlsxReadOptions> = {}) {
   const batches: XlsxBatch[] = [];
@@ -136,4 +136,26 @@ Deno.test("readXlsxRows() refuses truncated, damaged and incomplete workbooks", 
   await refusal(rowsOf(damaged), "xlsx_corrupt");
   const e = await refusal(rowsOf(buildXlsx({ rows: [["a"]], omit: ["xl/workbook.xml"] })), "xlsx_corrupt");
   assert.equal(e.issue.params?.detail, "missing_part");
+});
+
+Deno.test("readXlsxRows() reads zips by their central directory: data descriptors, zip64, entries in any order", async () => {
+  const spec = { rows: [["Nom", "Ville"], ["Lefèvre", "Besançon"], ["Dupont", "Lyon"]] };
+  const parts = xlsxParts(spec);
+  const expected = (await rowsOf(buildXlsx(spec))).rows;
+  assert.equal(expected.length, 3);
+  // The sheet first, the workbook last: nothing depends on where a part sits.
+  const order = Object.keys(parts).reverse();
+  for (const opts of [{}, { zip64: true }, { order }, { zip64: true, order }]) {
+    assert.deepEqual((await rowsOf(streamedZip(parts, opts))).rows, expected, JSON.stringify(opts));
+  }
+});
+
+Deno.test("a workbook whose data does not match its CRC-32 is refused as damaged", async () => {
+  const bytes = streamedZip(xlsxParts({ rows: [["Nom"], ["Dupont"]] }));
+  // Flip the CRC-32 of the sheet in the central directory (the data itself stays valid deflate).
+  const cd = new TextDecoder("latin1").decode(bytes).lastIndexOf("PK\x01\x02");
+  const view = new DataView(bytes.buffer);
+  view.setUint32(cd + 16, view.getUint32(cd + 16, true) ^ 1, true);
+  const e = await refusal(rowsOf(bytes, { fileName: "abime.xlsx" }), "xlsx_corrupt");
+  assert.equal(e.issue.params?.detail, "checksum");
 });
