@@ -7,6 +7,7 @@
 import { CsvSyntaxError, firstInvalidUtf8, parseRecords, utf8Length } from "./csv_text.ts";
 import { ImportError } from "./import_error.ts";
 import { type Issue, LIST } from "./messages.ts";
+import { kindOfNames } from "./workbook_zip.ts";
 import type { CsvDelimiter, CsvEncoding } from "./csv_reader.ts";
 
 /** How many leading bytes `sniffFile` wants. */
@@ -14,7 +15,7 @@ export const SNIFF_BYTES = 64 * 1024;
 
 /** What `sniffFile` found. */
 export interface SniffResult {
-  format: "csv" | "xlsx";
+  format: "csv" | "xlsx" | "ods";
   encoding: CsvEncoding;
   delimiter: CsvDelimiter;
   /**
@@ -74,9 +75,8 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
 
   // Binary formats, by their magic numbers.
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
-    checkZip(head, complete, refuse);
     return {
-      format: "xlsx",
+      format: checkZip(head, refuse),
       encoding: "utf-8",
       delimiter: ",",
       headerRow: 1,
@@ -322,18 +322,20 @@ function decodeUtf8(bytes: Uint8Array, complete: boolean): string | null {
 }
 
 /**
- * Refuses zip archives that are not workbooks, by the names of the entries in
- * the head (local headers come first in a zip): OpenDocument, Word, or an
- * archive of files. Entries it cannot see are left to the XLSX reader.
+ * What a zip's head says it is, by the entries whose local headers it can see: an OpenDocument
+ * spreadsheet (ODF puts its stored `mimetype` entry first), or a zip refused at once (a Word document, an
+ * OpenDocument text). Anything else is "xlsx" for now: a zip is only known by its central directory, at
+ * its end (an entry with general-purpose flag bit 3 set, as LibreOffice writes every one, hides where the
+ * next starts), so `workbookKind` decides from it before the file is read.
  */
 function checkZip(
   head: Uint8Array,
-  complete: boolean,
   refuse: (code: Issue["code"], p?: Record<string, string>) => never,
-) {
+): "xlsx" | "ods" {
   const names: string[] = [];
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   let p = 0;
+  let mimetype: string | undefined;
   while (p + 30 <= head.length && view.getUint32(p, true) === 0x04034b50) {
     const flags = view.getUint16(p + 6, true);
     const size = view.getUint32(p + 18, true);
@@ -341,20 +343,22 @@ function checkZip(
     if (p + 30 + nameLength > head.length) break;
     const name = new TextDecoder().decode(head.subarray(p + 30, p + 30 + nameLength));
     names.push(name);
-    if (name === "mimetype") {
-      const mime = new TextDecoder().decode(
+    if (name === "mimetype" && names.length === 1 && !(flags & 0x08)) {
+      mimetype = new TextDecoder().decode(
         head.subarray(p + 30 + nameLength + extraLength).subarray(0, size),
-      );
-      if (mime.includes("opendocument.spreadsheet")) refuse("file_zip_not_xlsx", { kind: "ods" });
-      refuse("file_zip_not_xlsx", { kind: "other", detail: mime.slice(0, 80) });
+      ).trim();
+      break;
     }
     if (flags & 0x08) break; // sizes follow the data: cannot skip to the next entry
     p += 30 + nameLength + extraLength + size;
   }
-  if (names.some((n) => n.startsWith("xl/"))) return;
-  if (names.some((n) => n.startsWith("word/"))) refuse("file_zip_not_xlsx", { kind: "docx" });
-  if (names.some((n) => n.startsWith("ppt/"))) refuse("file_zip_not_xlsx", { kind: "pptx" });
-  if (complete && !names.includes("[Content_Types].xml")) {
-    refuse("file_zip_not_xlsx", { kind: names.length ? "archive" : "empty", count: String(names.length) });
+  const kind = kindOfNames(names, mimetype);
+  if (typeof kind !== "string") {
+    // Only what the head shows for certain: the rest waits for the central directory.
+    if (mimetype !== undefined || kind.params?.kind === "docx" || kind.params?.kind === "pptx") {
+      refuse(kind.code, kind.params as Record<string, string>);
+    }
+    return "xlsx";
   }
+  return kind;
 }

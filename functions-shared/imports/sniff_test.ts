@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { sniffFile } from "./sniff.ts";
+import { SNIFF_BYTES, sniffFile } from "./sniff.ts";
 import { ImportError } from "./import_error.ts";
-import { buildXlsx } from "./testdata/xlsx_writer.ts";
+import { buildXlsx, streamedZip, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
 
 const enc = new TextEncoder();
 
@@ -69,6 +69,21 @@ Deno.test("sniffFile() skips blank and title lines before the header", () => {
 Deno.test("sniffFile() recognises an XLSX by its zip magic and entries", () => {
   const s = sniffFile(buildXlsx({ rows: [["Nom"], ["Dupont"]] }).subarray(0, 65536), "leads.xlsx");
   assert.equal(s.format, "xlsx");
+});
+
+Deno.test("sniffFile() takes a small XLSX whose entries all have data descriptors (LibreOffice's), whatever their order", () => {
+  // LibreOffice 7.4 sets flag bit 3 on every entry and writes [Content_Types].xml last: a 300-row export
+  // (13 KB, whole in the head) was refused as « archive ZIP qui n'est pas un classeur Excel .xlsx ».
+  const parts = xlsxParts({ rows: [["Nom"], ["Dupont"]] });
+  const order = [...Object.keys(parts).filter((n) => n !== "[Content_Types].xml"), "[Content_Types].xml"];
+  const bytes = streamedZip(parts, { order });
+  assert.ok(bytes.length < SNIFF_BYTES);
+  assert.equal(sniffFile(bytes, "leads.xlsx", { fileSize: bytes.length }).format, "xlsx");
+  // A Word document is still told apart at once when its head shows it; else by its central directory.
+  refused(
+    zip({ "[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>" }),
+    "file_zip_not_xlsx",
+  );
 });
 
 Deno.test("sniffFile() refuses empty, blank and header-only files", () => {

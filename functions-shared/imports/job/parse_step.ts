@@ -25,6 +25,7 @@ import { ImportError } from "../import_error.ts";
 import { leadRowValidator } from "../lead_row.ts";
 import type { Issue } from "../messages.ts";
 import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
+import { openWorkbookZip, workbookKind } from "../workbook_zip.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
 import { copyIn } from "../../copy_in.ts";
 import { COPY_COLUMNS, CopyBatch } from "./copy_batch.ts";
@@ -91,9 +92,15 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
   const locale = job.options.locale ?? "fr";
   try {
     const s = sniffFile(await head(d.store, job.file_path), job.file_name, { fileSize: job.file_size });
-    let headers = s.headers, dataRow = s.dataRow;
-    if (s.format === "xlsx") {
-      const h = await readXlsxHeader(storeSource(d.store, job.file_path, job.file_size), {
+    let headers = s.headers, dataRow = s.dataRow, format = s.format;
+    if (format !== "csv") {
+      // A zip is what its central directory says (the head may show only its first entry).
+      const source = storeSource(d.store, job.file_path, job.file_size);
+      format = await workbookKind(await openWorkbookZip(source, { fileName: job.file_name }));
+      if (format === "ods") {
+        throw new ImportError({ code: "file_zip_not_xlsx", params: { file: job.file_name, kind: "ods" } });
+      }
+      const h = await readXlsxHeader(source, {
         fileName: job.file_name,
         maxSheetBytes: d.xlsxMaxSheetBytes ?? XLSX_MAX_SHEET_BYTES,
       });
@@ -105,7 +112,7 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
       await failJob(d.sql, job, m.issues.map((i) => issueText(i, locale)).join(" ; "), { issues: m.issues });
       return null;
     }
-    const parse: ParseState = { format: s.format, delimiter: s.delimiter, headers, dataRow };
+    const parse: ParseState = { format, delimiter: s.delimiter, headers, dataRow };
     const checkpoint: Checkpoint = {
       offset: s.dataOffset,
       row: dataRow,
@@ -113,7 +120,7 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
       encoding: s.encoding,
     };
     const [j] = await d.sql<ImportJob[]>`
-      update public.import_jobs set status = 'parsing', step = 'parse', file_format = ${s.format},
+      update public.import_jobs set status = 'parsing', step = 'parse', file_format = ${format},
              checkpoint = ${d.sql.json(checkpoint as never)},
              payload = coalesce(payload, '{}'::jsonb) || ${d.sql.json({ parse } as never)},
              updated_at = now()

@@ -7,6 +7,7 @@ import { mapColumns } from "../columns.ts";
 import { leadRowValidator } from "../lead_row.ts";
 import { activityRowValidator } from "../activity_row.ts";
 import { ImportError } from "../import_error.ts";
+import { openWorkbookZip, workbookKind } from "../workbook_zip.ts";
 import { type Issue, message } from "../messages.ts";
 
 /** Runs a file through the whole parse and validation, as an import does; its first issue, or null. */
@@ -15,8 +16,11 @@ async function firstIssue(f: CorpusFile): Promise<Issue | null> {
     const s = sniffFile(f.bytes.subarray(0, SNIFF_BYTES), f.name, { fileSize: f.bytes.length });
     let headers: string[];
     let rows: AsyncIterable<{ rows: { rowNumber: number; values: string[] }[] }>;
-    if (s.format === "xlsx") {
+    if (s.format !== "csv") {
       const source = bytesSource(f.bytes);
+      if ((await workbookKind(await openWorkbookZip(source, { fileName: f.name }))) === "ods") {
+        throw new ImportError({ code: "file_zip_not_xlsx", params: { file: f.name, kind: "ods" } });
+      }
       const h = await readXlsxHeader(source, { fileName: f.name });
       headers = h.headers;
       rows = readXlsxRows(source, { startRow: h.dataRow, fileName: f.name, width: h.headers.length });
