@@ -1,7 +1,7 @@
 /**
  * What a file is, from its first ~64 KB: XLSX or CSV, and for a CSV its
  * encoding, delimiter, header row and headers, so that a reader can start at the
- * first data row. Files that are neither (old .xls, UTF-16 text, PDF, images,
+ * first data row. Files that are neither (old .xls, UTF-16 text without a BOM, PDF, images,
  * archives, junk) are refused here with a message that says what to do.
  */
 import { CsvSyntaxError, firstInvalidUtf8, parseRecords, utf8Length } from "./csv_text.ts";
@@ -55,7 +55,7 @@ const MAX_RECORDS = 50;
  *
  * Throws `ImportError` for an empty file (`file_empty`), blank lines only
  * (`file_blank`), a header without rows (`file_header_only`), .xls or
- * password-protected workbooks (`file_xls`), UTF-16 text (`file_utf16`), zip
+ * password-protected workbooks (`file_xls`), UTF-16 text without a BOM (`file_utf16`), zip
  * archives that are no workbook (`file_zip_not_xlsx`), other binaries
  * (`file_binary`), lone-CR line ends (`file_cr_newlines`) and delimiters other
  * than `,` `;` tab (`delimiter_unsupported`).
@@ -87,17 +87,32 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
     };
   }
   if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) refuse("file_xls");
-  if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff]) || looksUtf16(head)) {
-    refuse("file_utf16");
-  }
-  const kind = binaryKind(head);
+  const utf16: CsvEncoding | null = startsWith(head, [0xff, 0xfe])
+    ? "utf-16le"
+    : startsWith(head, [0xfe, 0xff])
+    ? "utf-16be"
+    : null;
+  // Without a BOM, UTF-16 is only a guess from its NUL bytes: refused with the advice to save as UTF-8.
+  if (!utf16 && looksUtf16(head)) refuse("file_utf16");
+  const kind = utf16 ? null : binaryKind(head);
   if (kind) refuse("file_binary", { kind });
 
   // Text: encoding.
   let bom = 0;
   let encoding: CsvEncoding;
   let text: string;
-  if (startsWith(head, [0xef, 0xbb, 0xbf])) {
+  if (utf16) {
+    // Excel's « Texte Unicode »: UTF-16 with its BOM, tab-separated. Whole code units only, and no
+    // half surrogate pair at the head's end, so that each character is 2 bytes of the file.
+    bom = 2;
+    encoding = utf16;
+    let end = complete ? head.length : head.length & ~1;
+    if (!complete && end >= 4) {
+      const high = utf16 === "utf-16le" ? head[end - 1] : head[end - 2];
+      if (high >= 0xd8 && high <= 0xdb) end -= 2;
+    }
+    text = new TextDecoder(utf16, { ignoreBOM: true }).decode(head.subarray(2, end));
+  } else if (startsWith(head, [0xef, 0xbb, 0xbf])) {
     bom = 3;
     encoding = "utf-8-bom";
     // A BOM says UTF-8, the bytes say otherwise: a file pieced together from two sources.
@@ -114,7 +129,7 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
     }
   }
   if (controlShare(text) > 0.02) refuse("file_binary", { kind: "binary" });
-  const ascii = encoding !== "windows-1252" && utf8Length(text) === text.length;
+  const ascii = encoding !== "windows-1252" && !utf16 && utf8Length(text) === text.length;
 
   if (text.trim() === "") refuse(bom || text.length ? "file_blank" : "file_empty");
   if (text.indexOf("\n") === -1 && text.indexOf("\r") !== text.lastIndexOf("\r")) refuse("file_cr_newlines");
@@ -148,7 +163,8 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
     maxFieldBytes: Infinity,
     byteLength: (s) => s.length,
   });
-  const dataOffset = bom + (encoding === "windows-1252" ? end : utf8Length(text, 0, end));
+  const dataOffset = bom +
+    (utf16 ? 2 * end : encoding === "windows-1252" ? end : utf8Length(text, 0, end));
 
   return {
     format: "csv",
