@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_CHROMIUM=1 bash scripts/install.sh
+bash scripts/install_writers.sh
 export DENO_NO_UPDATE_CHECK=1
 eval "$(deno run -A scripts/testing/prepare.ts)"
 trap 'deno run -A scripts/testing/prepare.ts stop >/dev/null 2>&1 || true' EXIT

@@ -277,7 +277,11 @@ async function* sheetRows(
 
   function cellValue(tag: string, inner: string, ref: string, rowNumber: number): string {
     const t = attr(tag, "t");
-    const v = element(inner, `${prefix}v`);
+    let v = element(inner, `${prefix}v`);
+    // openpyxl writes a formula it cannot compute as <f>…</f><v></v>: no value, unless the value is text.
+    if (v === "" && t !== "str" && t !== "s" && t !== "inlineStr" && inner.includes(`<${prefix}f`)) {
+      v = undefined;
+    }
     if (v === undefined) {
       if (t === "inlineStr") return texts(inner, prefix!);
       const f = element(inner, `${prefix}f`);

@@ -159,3 +159,30 @@ Deno.test("a workbook whose data does not match its CRC-32 is refused as damaged
   const e = await refusal(rowsOf(bytes, { fileName: "abime.xlsx" }), "xlsx_corrupt");
   assert.equal(e.issue.params?.detail, "checksum");
 });
+
+Deno.test("readXlsxRows() finds sheets by the workbook's relationships, and reads <c> and <row> without r", async () => {
+  const parts = xlsxParts({ rows: [["ignoré"]] });
+  // Two sheets: the first one's part is clients.xml, and its relationship is listed last.
+  parts["xl/workbook.xml"] = String(parts["xl/workbook.xml"]).replace(
+    /<sheets>.*<\/sheets>/,
+    '<sheets><sheet name="Clients" sheetId="7" r:id="rId9"/><sheet name="Autre" sheetId="1" r:id="rId1"/></sheets>',
+  );
+  parts["xl/_rels/workbook.xml.rels"] = String(parts["xl/_rels/workbook.xml.rels"]).replace(
+    "</Relationships>",
+    '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/clients.xml"/></Relationships>',
+  );
+  parts["xl/worksheets/clients.xml"] =
+    `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+    `<row><c t="inlineStr"><is><t>Nom</t></is></c><c t="inlineStr"><is><t>Ville</t></is></c></row>` +
+    `<row><c t="inlineStr"><is><t>Lefèvre</t></is></c><c><v>75001</v></c></row>` +
+    `<row r="5"><c r="B5" t="inlineStr"><is><t>Lyon</t></is></c><c t="inlineStr"><is><t>après B</t></is></c></row>` +
+    `</sheetData></worksheet>`;
+  const bytes = streamedZip(parts);
+  assert.deepEqual((await rowsOf(bytes)).rows, [
+    { rowNumber: 1, values: ["Nom", "Ville"] },
+    { rowNumber: 2, values: ["Lefèvre", "75001"] },
+    { rowNumber: 5, values: ["", "Lyon", "après B"] },
+  ]);
+  assert.equal((await readXlsxHeader(bytesSource(bytes))).sheetName, "Clients");
+  assert.deepEqual((await rowsOf(bytes, { sheet: "Autre" })).rows, [{ rowNumber: 1, values: ["ignoré"] }]);
+});
