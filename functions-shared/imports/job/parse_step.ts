@@ -25,6 +25,7 @@ import { ImportError } from "../import_error.ts";
 import { leadRowValidator } from "../lead_row.ts";
 import type { Issue } from "../messages.ts";
 import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
+import { readOdsHeader, readOdsRows } from "../ods_reader.ts";
 import { openWorkbookZip, workbookKind } from "../workbook_zip.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
 import { copyIn } from "../../copy_in.ts";
@@ -97,10 +98,7 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
       // A zip is what its central directory says (the head may show only its first entry).
       const source = storeSource(d.store, job.file_path, job.file_size);
       format = await workbookKind(await openWorkbookZip(source, { fileName: job.file_name }));
-      if (format === "ods") {
-        throw new ImportError({ code: "file_zip_not_xlsx", params: { file: job.file_name, kind: "ods" } });
-      }
-      const h = await readXlsxHeader(source, {
+      const h = await (format === "ods" ? readOdsHeader : readXlsxHeader)(source, {
         fileName: job.file_name,
         maxSheetBytes: d.xlsxMaxSheetBytes ?? XLSX_MAX_SHEET_BYTES,
       });
@@ -282,7 +280,7 @@ interface FileBatch {
   done: boolean;
 }
 
-/** The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX from its row. */
+/** The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX or ODS from its row. */
 async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): AsyncGenerator<FileBatch> {
   const parse = job.payload!.parse!;
   if (parse.format === "csv") {
@@ -306,7 +304,7 @@ async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): Async
   }
   const source = storeSource(d.store, job.file_path, job.file_size);
   for await (
-    const b of readXlsxRows(source, {
+    const b of (parse.format === "ods" ? readOdsRows : readXlsxRows)(source, {
       startRow: cp.row,
       fileName: job.file_name,
       width: parse.headers.length,

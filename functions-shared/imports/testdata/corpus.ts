@@ -164,11 +164,11 @@ export function buildCorpus(): CorpusFile[] {
       expect: { code: "file_binary", fragment: "(page HTML)" },
     },
     {
-      name: "tableur.xlsx",
-      about: "an OpenDocument spreadsheet renamed .xlsx",
+      name: "lettre.xlsx",
+      about: "an OpenDocument text renamed .xlsx",
       kind: "lead",
-      bytes: zip({ "mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>" }, 0),
-      expect: { code: "file_zip_not_xlsx", fragment: "classeur OpenDocument .ods" },
+      bytes: zip({ "mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>" }, 0),
+      expect: { code: "file_zip_not_xlsx", fragment: "(type application/vnd.oasis.opendocument.text)" },
     },
     {
       name: "courrier.xlsx",
