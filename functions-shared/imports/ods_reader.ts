@@ -17,6 +17,8 @@ import { LIST } from "./messages.ts";
 import { detectHeaderRow } from "./sniff.ts";
 import { openWorkbookZip, type RandomAccessSource, zipTextChunks } from "./workbook_zip.ts";
 import {
+  MAX_PENDING_CHARS,
+  tooLong,
   unescapeXml,
   type XlsxBatch,
   type XlsxHeader,
@@ -139,6 +141,7 @@ export async function* readOdsRows(
     }
     if (ended) continue;
     text = text.slice(pos);
+    if (text.length > MAX_PENDING_CHARS) tooLong("content.xml", opts.fileName);
     if (rows.length >= batchRows) {
       yield { rows, nextRow, done: false };
       rows = [];

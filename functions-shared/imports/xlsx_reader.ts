@@ -95,6 +95,20 @@ export interface XlsxHeader {
   dataRow: number;
 }
 
+/**
+ * Most characters of one unfinished element (a row, a shared string) kept while its end is awaited:
+ * far above any real row, and a bound on memory for XML that never closes one.
+ */
+export const MAX_PENDING_CHARS = 8 << 20;
+
+/** Refuses an element that never ends within `MAX_PENDING_CHARS`. */
+export function tooLong(entry: string, fileName?: string): never {
+  throw new ImportError({
+    code: "xlsx_corrupt",
+    params: { ...(fileName ? { file: fileName } : {}), detail: "xml", entry },
+  });
+}
+
 /** How a cell style shows numbers. */
 const Kind = { Other: 0, Date: 1, Percent: 2 } as const;
 type Kind = typeof Kind[keyof typeof Kind];
@@ -158,7 +172,10 @@ async function* sheetRows(
     let pos = 0;
     if (prefix === null) {
       const m = /<(\w+:)?sheetData[\s>/]/.exec(text);
-      if (!m) continue;
+      if (!m) {
+        text = text.slice(-64); // (what may be the start of the tag, cut by the chunk's end)
+        continue;
+      }
       prefix = m[1] ?? "";
       rowOpen = `<${prefix}row`;
       rowClose = `</${prefix}row>`;
@@ -230,6 +247,7 @@ async function* sheetRows(
     }
     if (ended) continue;
     text = text.slice(pos);
+    if (text.length > MAX_PENDING_CHARS) tooLong(wb.sheet.name, opts.fileName);
     if (rows.length >= batchRows) {
       yield { rows, nextRow, done: false };
       rows = [];
@@ -545,7 +563,10 @@ async function sharedStrings(zip: WorkbookZip, entry: ZipEntry): Promise<SharedS
     text += chunk;
     if (prefix === null) {
       const m = /<(\w+:)?sst[\s>]/.exec(text);
-      if (!m) continue;
+      if (!m) {
+        text = text.slice(-64);
+        continue;
+      }
       prefix = m[1] ?? "";
       open = `<${prefix}si>`;
       close = `</${prefix}si>`;
@@ -565,6 +586,7 @@ async function sharedStrings(zip: WorkbookZip, entry: ZipEntry): Promise<SharedS
     }
     table.addPiece(strings);
     text = text.slice(pos === 0 ? Math.max(0, text.length - open.length) : pos);
+    if (text.length > MAX_PENDING_CHARS) tooLong(entry.name, zip.fileName);
   }
   return table;
 }

@@ -186,3 +186,44 @@ Deno.test("readXlsxRows() finds sheets by the workbook's relationships, and read
   assert.equal((await readXlsxHeader(bytesSource(bytes))).sheetName, "Clients");
   assert.deepEqual((await rowsOf(bytes, { sheet: "Autre" })).rows, [{ rowNumber: 1, values: ["ignoré"] }]);
 });
+
+Deno.test("a zip bomb in an XLSX is refused by its real inflated size, with memory flat while it inflates", async () => {
+  // 300 MiB of XML spaces in a sheet entry that deflates to about 1 MB; its header says so honestly,
+  // so a header-only check with a 1 GiB limit would let it through.
+  const spaces = new Uint8Array(300 << 20).fill(0x20);
+  const parts = xlsxParts({ rows: [["Nom"], ["x"]] });
+  const bytes = zip({ ...parts, "xl/worksheets/sheet1.xml": spaces }, 1);
+  assert.ok(bytes.length < 4 << 20, `${bytes.length} bytes`);
+  const before = Deno.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 5);
+  try {
+    // Past the ratio floor, 200 inflated bytes per compressed byte is the most a workbook may have.
+    const e = await refusal(
+      rowsOf(bytes, { fileName: "bombe.xlsx", limits: { ratioFloorBytes: 256 << 20 } }),
+      "xlsx_zip_bomb",
+    );
+    assert.equal(e.issue.params?.entry, "xl/worksheets/sheet1.xml");
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, Deno.memoryUsage().rss);
+  assert.ok(
+    peak - before < 128 << 20,
+    `RSS grew by ${Math.round((peak - before) / 1048576)} MB inflating 256 MB`,
+  );
+});
+
+Deno.test("a row that never ends is refused once it passes 8 MB of text, not held whole", async () => {
+  const parts = xlsxParts({ rows: [["Nom"], ["x"]] });
+  const sheet =
+    `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">${
+      " ".repeat(40 << 20)
+    }</row></sheetData></worksheet>`;
+  const bytes = zip({ ...parts, "xl/worksheets/sheet1.xml": sheet }, 1);
+  const e = await refusal(
+    rowsOf(bytes, { fileName: "ligne.xlsx", limits: { ratioFloorBytes: 1 << 30 } }),
+    "xlsx_corrupt",
+  );
+  assert.equal(e.issue.params?.detail, "xml");
+});
