@@ -58,7 +58,10 @@ export async function* readOdsRows(
   let ended = false; // past its end: the rest is read only for the CRC-32 check
   let rows: XlsxRow[] = [];
   let rowNumber = 1; // number of the next row
-  let nextRow = opts.startRow;
+  // Row after the last one with a value: where a later call resumes (blank rows give nothing), and where
+  // the table ends for the import, since LibreOffice ends it with a million repeated blank rows (which
+  // the commit would otherwise walk range by range).
+  let contentEnd = opts.startRow;
   let taken = 0;
 
   for await (const chunk of zipTextChunks(zip, content)) {
@@ -131,10 +134,10 @@ export async function* readOdsRows(
           rows.push({ rowNumber: n, values: row });
           taken++;
           n++;
+          contentEnd = n;
         }
-        nextRow = n;
         if (taken >= maxRows) {
-          yield { rows, nextRow, done: false };
+          yield { rows, nextRow: contentEnd, done: false };
           return;
         }
       }
@@ -143,7 +146,7 @@ export async function* readOdsRows(
     text = text.slice(pos);
     if (text.length > MAX_PENDING_CHARS) tooLong("content.xml", opts.fileName);
     if (rows.length >= batchRows) {
-      yield { rows, nextRow, done: false };
+      yield { rows, nextRow: contentEnd, done: false };
       rows = [];
     }
   }
@@ -151,7 +154,7 @@ export async function* readOdsRows(
   if (!ended) {
     throw new ImportError({ code: "xlsx_corrupt", params: { ...file, detail: "xml", entry: "content.xml" } });
   }
-  yield { rows, nextRow, done: true };
+  yield { rows, nextRow: contentEnd, done: true };
 }
 
 /** The header of the first table, title and blank rows skipped (see `readXlsxHeader`). */

@@ -70,6 +70,10 @@ Deno.test("readOdsRows() counts repeated rows and cells, never materializing Lib
     { rowNumber: 7, values: ["Dupont", "", "", "loin"] },
     { rowNumber: 8, values: ["", "", "x", "y"] },
   ]);
+  // The table ends after its last row with a value, not after LibreOffice's million blank ones.
+  const batches = [];
+  for await (const b of readOdsRows(bytesSource(bytes), { startRow: 1 })) batches.push(b);
+  assert.equal(batches.at(-1)!.nextRow, 9);
   // Resumed at any row, the pieces are the rows of one read.
   for (const start of [3, 6, 7, 8, 9]) {
     assert.deepEqual(

@@ -19,7 +19,8 @@ export async function importAs(kit: Kit, name: string, bytes: Uint8Array, drain 
   // One flush per call (a budget that allows nothing more), so that the parse resumes from its checkpoint.
   const calls = await kit.drain("leads", { flushRows: 2_000, ...drain }, 500, 1);
   const [job] = await kit.db.sql`
-    select status, error_message, file_format, valid_rows, invalid_rows, committed_rows
+    select status, error_message, file_format, valid_rows, invalid_rows, committed_rows,
+           (payload -> 'parse' ->> 'lastRow')::int as last_row
       from public.import_jobs where id = ${jobId}`;
   const leads = await kit.db.sql<{ lead: string }[]>`
     select concat_ws('|', title, contact_name, company_name, email, phone, expected_revenue, probability,
