@@ -23,6 +23,7 @@ on_exit() {
 }
 trap on_exit EXIT
 WITH_CHROMIUM=1 bash scripts/install.sh
+bash scripts/install_writers.sh
 # No test runs without its database: prepare.ts has printed why on stderr.
 if ! exports=$(deno run -A scripts/testing/prepare.ts); then
   echo "the test cluster could not start: no test was run" >&2

@@ -7,10 +7,10 @@
  * A zip is read through its central directory, so `dump.sql` is found wherever it sits (Odoo writes it
  * first), and a zip whose entries all sit under one folder (`mydb/dump.sql`) reads the same.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { PasserelleError } from "../errors.ts";
+import { openFileSource, openZip, type ZipArchive, type ZipEntry } from "../zip_reader.ts";
 import { storeFnameProblem } from "./store_fname.ts";
-import { openZip, type ZipEntry, type ZipFile } from "./zip_reader.ts";
 
 /** A file of the filestore. */
 export interface BackupFile {
@@ -186,10 +186,35 @@ async function notAZip(path: string): Promise<string | null> {
   return null;
 }
 
+/** An open zip file: its archive, and the file to close. */
+export interface ZipFile extends ZipArchive {
+  close(): void;
+}
+
+/**
+ * Opens a backup zip (see `zip_reader.ts`). Its errors are `backup_invalid` and name the zip and the
+ * entry: truncated archives (no end record), entries that point outside the file, damaged data (CRC-32
+ * or size mismatch, bad deflate data), encrypted entries and compression methods other than stored and
+ * deflate.
+ */
+export async function openZipFile(path: string): Promise<ZipFile> {
+  const error = (message: string, cause?: unknown) =>
+    new PasserelleError("backup_invalid", `${basename(path)}: ${message}`, false, { cause });
+  const source = await openFileSource(path);
+  try {
+    const zip = await openZip(source, { error: (_problem, message, _entry, cause) => error(message, cause) });
+    return { ...zip, close: () => source.close() };
+  } catch (e) {
+    source.close();
+    if (e instanceof PasserelleError) throw e;
+    throw error(`cannot be read as a zip archive (${e instanceof Error ? e.message : e})`, e);
+  }
+}
+
 async function zipBackup(path: string): Promise<Backup> {
   const hint = await notAZip(path);
   if (hint) throw invalid(hint);
-  const zip = await openZip(path);
+  const zip = await openZipFile(path);
   try {
     let dumpEntry: ZipEntry | null = null;
     let filestoreRoot: string | null = null;

@@ -25,8 +25,11 @@ import {
 } from "./csv_text.ts";
 import { ImportError } from "./import_error.ts";
 
-/** Encodings a CSV can be read in (`utf-8-bom` is UTF-8 whose first 3 bytes are a BOM). */
-export type CsvEncoding = "utf-8" | "utf-8-bom" | "windows-1252";
+/**
+ * Encodings a CSV can be read in (`utf-8-bom` is UTF-8 whose first 3 bytes are a BOM; UTF-16 is read
+ * with its BOM only: Excel's « Texte Unicode », tab-separated).
+ */
+export type CsvEncoding = "utf-8" | "utf-8-bom" | "windows-1252" | "utf-16le" | "utf-16be";
 /** Delimiters a CSV can use. */
 export type CsvDelimiter = "," | ";" | "\t";
 
@@ -123,16 +126,19 @@ export async function* readCsvRows(
   const maxRows = opts.maxRows ?? Infinity;
   let encoding: CsvEncoding = opts.encoding;
   let single = encoding === "windows-1252"; // one byte, one character
+  // Two bytes per UTF-16 code unit, so per character of a JavaScript string: offsets need no count.
+  const wide = encoding === "utf-16le" || encoding === "utf-16be";
   const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
   const cp1252 = new TextDecoder("windows-1252");
+  const utf16 = wide ? new TextDecoder(encoding, { ignoreBOM: true }) : null;
   const grammar = {
     delimiter: opts.delimiter,
     maxFieldBytes: opts.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES,
-    byteLength: (s: string) => single ? s.length : utf8Length(s),
+    byteLength: (s: string) => wide ? 2 * s.length : single ? s.length : utf8Length(s),
   };
   const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
 
-  let asciiSoFar = (opts.asciiSoFar ?? false) && !single;
+  let asciiSoFar = (opts.asciiSoFar ?? false) && !single && !wide;
   let doneOffset = opts.startOffset; // byte offset after the last batch yielded
   let pendingBytes = 0; // bytes of the records parsed but not yet yielded
   let rowBase = opts.startRow; // row number of records[0]
@@ -143,11 +149,22 @@ export async function* readCsvRows(
   let nulSeen = false;
   let carry: Uint8Array | null = null; // bytes of a character cut by the chunk's end
   let atStart = opts.startOffset === 0 && !single;
+  const bomLength = wide ? 2 : 3;
   let eof = false;
 
   /** Decodes `bytes` (keeping an unfinished character for later): the text, and where bytes stop being UTF-8. */
   const decode = (bytes: Uint8Array): { s: string; used: number; bad: number } => {
     if (single) return { s: cp1252.decode(bytes), used: bytes.length, bad: -1 };
+    if (utf16) {
+      // Whole code units, and never half a surrogate pair, so that 2 bytes are exactly 1 character.
+      let cut = eof ? bytes.length : bytes.length & ~1;
+      if (!eof && cut >= 2) {
+        const high = encoding === "utf-16le" ? bytes[cut - 1] : bytes[cut - 2];
+        if (high >= 0xd8 && high <= 0xdb) cut -= 2;
+      }
+      if (cut < bytes.length) carry = bytes.slice(cut);
+      return { s: utf16.decode(bytes.subarray(0, cut)), used: cut, bad: -1 };
+    }
     const cut = eof ? bytes.length : completeUtf8Prefix(bytes);
     // The lenient decoder is 5x faster than a fatal one here; a U+FFFD in its
     // output sends us to check the bytes (the file may hold a genuine U+FFFD).
@@ -191,9 +208,13 @@ export async function* readCsvRows(
     // Bytes consumed = bytes of the text - bytes of what is left (usually part
     // of one record), so the text itself is never counted character by character.
     const rest = end === text.length ? "" : text.slice(end);
-    const restBytes = single || textBytes === text.length ? rest.length : utf8Length(rest);
+    const restBytes = wide
+      ? 2 * rest.length
+      : single || textBytes === text.length
+      ? rest.length
+      : utf8Length(rest);
     const consumed = textBytes - restBytes;
-    if (consumed !== end) asciiSoFar = false;
+    if (consumed !== end && !wide) asciiSoFar = false;
     pendingBytes += consumed;
     text = rest;
     textBytes = restBytes;
@@ -238,14 +259,17 @@ export async function* readCsvRows(
       } else chunk = carry ? concat(carry, r.value) : r.value;
       carry = null;
       if (atStart) {
-        if (chunk.length < 3 && !eof) {
+        if (chunk.length < bomLength && !eof) {
           carry = chunk.slice();
           continue;
         }
         atStart = false;
-        if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-          chunk = chunk.subarray(3);
-          doneOffset += 3;
+        const bom = wide
+          ? (chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)
+          : chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+        if (bom) {
+          chunk = chunk.subarray(bomLength);
+          doneOffset += bomLength;
         }
       }
 

@@ -309,3 +309,29 @@ Deno.test("readCsvRows() throws the abort reason when its signal is aborted", as
   ac.abort(new Error("budget spent"));
   await assert.rejects(readAll(enc.encode("a\r\n"), { signal: ac.signal }), /budget spent/);
 });
+
+/** `text` in UTF-16 with its BOM, as Excel's « Texte Unicode » saves it. */
+function utf16(text: string, encoding: "utf-16le" | "utf-16be"): Uint8Array {
+  const out = new Uint8Array(2 + 2 * text.length);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, 0xfeff, encoding === "utf-16le");
+  for (let i = 0; i < text.length; i++) v.setUint16(2 + 2 * i, text.charCodeAt(i), encoding === "utf-16le");
+  return out;
+}
+
+Deno.test("readCsvRows() reads UTF-16 LE and BE text with its BOM, resumable at any batch's byte offset", async () => {
+  const csv = await new Response(generateLeadCsv({ rows: 400, seed: 16, delimiter: "\t" })).text();
+  const tabs = csv + 'Émilie 😀\t"multi\r\nligne"\tx\r\n';
+  const expected = (await readAll(enc.encode(tabs), { delimiter: "\t" })).rows;
+  assert.ok(expected.length > 400);
+  for (const encoding of ["utf-16le", "utf-16be"] as const) {
+    const bytes = utf16(tabs, encoding);
+    // Odd chunk sizes cut code units and surrogate pairs in two.
+    const whole = await readAll(bytes, { encoding, delimiter: "\t" }, [4093, 7, 1, 65537]);
+    assert.deepEqual(whole.rows, expected, encoding);
+    assert.equal(whole.batches.at(-1)!.endOffset, bytes.length);
+    const resumed = await readResumed(bytes, 37, { encoding, delimiter: "\t" }, [999, 3]);
+    assert.deepEqual(resumed.rows, expected, encoding);
+    assert.ok(resumed.calls > 10);
+  }
+});

@@ -161,7 +161,8 @@ function kind(p: Record<string, string | number>, locale: Locale): string {
 /** What is wrong inside a damaged workbook (`xlsx_corrupt`'s `params.detail`). */
 const DETAILS: Record<string, { fr: string; en: string }> = {
   truncated: { fr: "archive zip tronquée", en: "truncated zip archive" },
-  zip64: { fr: "archive ZIP64 non prise en charge", en: "ZIP64 archives are not supported" },
+  zip64: { fr: "enregistrement ZIP64 endommagé", en: "damaged ZIP64 record" },
+  checksum: { fr: "données altérées (taille ou CRC-32 faux)", en: "altered data (wrong size or CRC-32)" },
   directory: { fr: "répertoire de l'archive illisible", en: "unreadable zip directory" },
   encrypted: { fr: "partie chiffrée", en: "encrypted part" },
   method: { fr: "méthode de compression inconnue", en: "unknown compression method" },

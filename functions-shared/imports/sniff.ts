@@ -1,12 +1,13 @@
 /**
  * What a file is, from its first ~64 KB: XLSX or CSV, and for a CSV its
  * encoding, delimiter, header row and headers, so that a reader can start at the
- * first data row. Files that are neither (old .xls, UTF-16 text, PDF, images,
+ * first data row. Files that are neither (old .xls, UTF-16 text without a BOM, PDF, images,
  * archives, junk) are refused here with a message that says what to do.
  */
 import { CsvSyntaxError, firstInvalidUtf8, parseRecords, utf8Length } from "./csv_text.ts";
 import { ImportError } from "./import_error.ts";
 import { type Issue, LIST } from "./messages.ts";
+import { kindOfNames } from "./workbook_zip.ts";
 import type { CsvDelimiter, CsvEncoding } from "./csv_reader.ts";
 
 /** How many leading bytes `sniffFile` wants. */
@@ -14,7 +15,7 @@ export const SNIFF_BYTES = 64 * 1024;
 
 /** What `sniffFile` found. */
 export interface SniffResult {
-  format: "csv" | "xlsx";
+  format: "csv" | "xlsx" | "ods";
   encoding: CsvEncoding;
   delimiter: CsvDelimiter;
   /**
@@ -54,7 +55,7 @@ const MAX_RECORDS = 50;
  *
  * Throws `ImportError` for an empty file (`file_empty`), blank lines only
  * (`file_blank`), a header without rows (`file_header_only`), .xls or
- * password-protected workbooks (`file_xls`), UTF-16 text (`file_utf16`), zip
+ * password-protected workbooks (`file_xls`), UTF-16 text without a BOM (`file_utf16`), zip
  * archives that are no workbook (`file_zip_not_xlsx`), other binaries
  * (`file_binary`), lone-CR line ends (`file_cr_newlines`) and delimiters other
  * than `,` `;` tab (`delimiter_unsupported`).
@@ -74,9 +75,8 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
 
   // Binary formats, by their magic numbers.
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
-    checkZip(head, complete, refuse);
     return {
-      format: "xlsx",
+      format: checkZip(head, refuse),
       encoding: "utf-8",
       delimiter: ",",
       headerRow: 1,
@@ -87,17 +87,32 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
     };
   }
   if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) refuse("file_xls");
-  if (startsWith(head, [0xff, 0xfe]) || startsWith(head, [0xfe, 0xff]) || looksUtf16(head)) {
-    refuse("file_utf16");
-  }
-  const kind = binaryKind(head);
+  const utf16: CsvEncoding | null = startsWith(head, [0xff, 0xfe])
+    ? "utf-16le"
+    : startsWith(head, [0xfe, 0xff])
+    ? "utf-16be"
+    : null;
+  // Without a BOM, UTF-16 is only a guess from its NUL bytes: refused with the advice to save as UTF-8.
+  if (!utf16 && looksUtf16(head)) refuse("file_utf16");
+  const kind = utf16 ? null : binaryKind(head);
   if (kind) refuse("file_binary", { kind });
 
   // Text: encoding.
   let bom = 0;
   let encoding: CsvEncoding;
   let text: string;
-  if (startsWith(head, [0xef, 0xbb, 0xbf])) {
+  if (utf16) {
+    // Excel's « Texte Unicode »: UTF-16 with its BOM, tab-separated. Whole code units only, and no
+    // half surrogate pair at the head's end, so that each character is 2 bytes of the file.
+    bom = 2;
+    encoding = utf16;
+    let end = complete ? head.length : head.length & ~1;
+    if (!complete && end >= 4) {
+      const high = utf16 === "utf-16le" ? head[end - 1] : head[end - 2];
+      if (high >= 0xd8 && high <= 0xdb) end -= 2;
+    }
+    text = new TextDecoder(utf16, { ignoreBOM: true }).decode(head.subarray(2, end));
+  } else if (startsWith(head, [0xef, 0xbb, 0xbf])) {
     bom = 3;
     encoding = "utf-8-bom";
     // A BOM says UTF-8, the bytes say otherwise: a file pieced together from two sources.
@@ -114,7 +129,7 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
     }
   }
   if (controlShare(text) > 0.02) refuse("file_binary", { kind: "binary" });
-  const ascii = encoding !== "windows-1252" && utf8Length(text) === text.length;
+  const ascii = encoding !== "windows-1252" && !utf16 && utf8Length(text) === text.length;
 
   if (text.trim() === "") refuse(bom || text.length ? "file_blank" : "file_empty");
   if (text.indexOf("\n") === -1 && text.indexOf("\r") !== text.lastIndexOf("\r")) refuse("file_cr_newlines");
@@ -148,7 +163,8 @@ export function sniffFile(head: Uint8Array, name?: string, opts: SniffOptions = 
     maxFieldBytes: Infinity,
     byteLength: (s) => s.length,
   });
-  const dataOffset = bom + (encoding === "windows-1252" ? end : utf8Length(text, 0, end));
+  const dataOffset = bom +
+    (utf16 ? 2 * end : encoding === "windows-1252" ? end : utf8Length(text, 0, end));
 
   return {
     format: "csv",
@@ -322,18 +338,20 @@ function decodeUtf8(bytes: Uint8Array, complete: boolean): string | null {
 }
 
 /**
- * Refuses zip archives that are not workbooks, by the names of the entries in
- * the head (local headers come first in a zip): OpenDocument, Word, or an
- * archive of files. Entries it cannot see are left to the XLSX reader.
+ * What a zip's head says it is, by the entries whose local headers it can see: an OpenDocument
+ * spreadsheet (ODF puts its stored `mimetype` entry first), or a zip refused at once (a Word document, an
+ * OpenDocument text). Anything else is "xlsx" for now: a zip is only known by its central directory, at
+ * its end (an entry with general-purpose flag bit 3 set, as LibreOffice writes every one, hides where the
+ * next starts), so `workbookKind` decides from it before the file is read.
  */
 function checkZip(
   head: Uint8Array,
-  complete: boolean,
   refuse: (code: Issue["code"], p?: Record<string, string>) => never,
-) {
+): "xlsx" | "ods" {
   const names: string[] = [];
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   let p = 0;
+  let mimetype: string | undefined;
   while (p + 30 <= head.length && view.getUint32(p, true) === 0x04034b50) {
     const flags = view.getUint16(p + 6, true);
     const size = view.getUint32(p + 18, true);
@@ -341,20 +359,22 @@ function checkZip(
     if (p + 30 + nameLength > head.length) break;
     const name = new TextDecoder().decode(head.subarray(p + 30, p + 30 + nameLength));
     names.push(name);
-    if (name === "mimetype") {
-      const mime = new TextDecoder().decode(
+    if (name === "mimetype" && names.length === 1 && !(flags & 0x08)) {
+      mimetype = new TextDecoder().decode(
         head.subarray(p + 30 + nameLength + extraLength).subarray(0, size),
-      );
-      if (mime.includes("opendocument.spreadsheet")) refuse("file_zip_not_xlsx", { kind: "ods" });
-      refuse("file_zip_not_xlsx", { kind: "other", detail: mime.slice(0, 80) });
+      ).trim();
+      break;
     }
     if (flags & 0x08) break; // sizes follow the data: cannot skip to the next entry
     p += 30 + nameLength + extraLength + size;
   }
-  if (names.some((n) => n.startsWith("xl/"))) return;
-  if (names.some((n) => n.startsWith("word/"))) refuse("file_zip_not_xlsx", { kind: "docx" });
-  if (names.some((n) => n.startsWith("ppt/"))) refuse("file_zip_not_xlsx", { kind: "pptx" });
-  if (complete && !names.includes("[Content_Types].xml")) {
-    refuse("file_zip_not_xlsx", { kind: names.length ? "archive" : "empty", count: String(names.length) });
+  const kind = kindOfNames(names, mimetype);
+  if (typeof kind !== "string") {
+    // Only what the head shows for certain: the rest waits for the central directory.
+    if (mimetype !== undefined || kind.params?.kind === "docx" || kind.params?.kind === "pptx") {
+      refuse(kind.code, kind.params as Record<string, string>);
+    }
+    return "xlsx";
   }
+  return kind;
 }

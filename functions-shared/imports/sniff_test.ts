@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { sniffFile } from "./sniff.ts";
+import { SNIFF_BYTES, sniffFile } from "./sniff.ts";
 import { ImportError } from "./import_error.ts";
-import { buildXlsx } from "./testdata/xlsx_writer.ts";
+import { buildXlsx, streamedZip, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
 
 const enc = new TextEncoder();
 
@@ -71,6 +71,21 @@ Deno.test("sniffFile() recognises an XLSX by its zip magic and entries", () => {
   assert.equal(s.format, "xlsx");
 });
 
+Deno.test("sniffFile() takes a small XLSX whose entries all have data descriptors (LibreOffice's), whatever their order", () => {
+  // LibreOffice 7.4 sets flag bit 3 on every entry and writes [Content_Types].xml last: a 300-row export
+  // (13 KB, whole in the head) was refused as « archive ZIP qui n'est pas un classeur Excel .xlsx ».
+  const parts = xlsxParts({ rows: [["Nom"], ["Dupont"]] });
+  const order = [...Object.keys(parts).filter((n) => n !== "[Content_Types].xml"), "[Content_Types].xml"];
+  const bytes = streamedZip(parts, { order });
+  assert.ok(bytes.length < SNIFF_BYTES);
+  assert.equal(sniffFile(bytes, "leads.xlsx", { fileSize: bytes.length }).format, "xlsx");
+  // A Word document is still told apart at once when its head shows it; else by its central directory.
+  refused(
+    zip({ "[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>" }),
+    "file_zip_not_xlsx",
+  );
+});
+
 Deno.test("sniffFile() refuses empty, blank and header-only files", () => {
   refused(new Uint8Array(0), "file_empty");
   refused(enc.encode("\r\n\r\n  \r\n"), "file_blank");
@@ -90,7 +105,6 @@ Deno.test("sniffFile() refuses .xls, UTF-16, binaries and pipes with a message t
     "leads.xls",
   );
   assert.match(xls.message, /^leads\.xls: old Excel 97-2003 format \(\.xls\)/);
-  refused(new Uint8Array([0xff, 0xfe, 0x4e, 0, 0x6f, 0, 0x6d, 0]), "file_utf16");
   refused(new Uint8Array([0x4e, 0, 0x6f, 0, 0x6d, 0, 0x3b, 0, 0x41, 0, 0x0d, 0, 0x0a, 0]), "file_utf16");
   assert.equal(refused(enc.encode("%PDF-1.7\n..."), "file_binary").issue.params?.kind, "pdf");
   assert.equal(
@@ -101,4 +115,25 @@ Deno.test("sniffFile() refuses .xls, UTF-16, binaries and pipes with a message t
   refused(junk, "file_binary");
   refused(enc.encode("a|b|c\r\n1|2|3\r\n4|5|6\r\n"), "delimiter_unsupported");
   refused(enc.encode("a;b\r1;2\r3;4\r"), "file_cr_newlines");
+});
+
+Deno.test("sniffFile() reads Excel's « Texte Unicode » (UTF-16 with BOM, tabs) like a CSV, by byte offsets", () => {
+  const text = "Prénom\tNom\tCourriel\r\nÉmilie 😀\tLefèvre\te@x.fr\r\n";
+  for (const encoding of ["utf-16le", "utf-16be"] as const) {
+    const codes: number[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const u = text.charCodeAt(i);
+      codes.push(...(encoding === "utf-16le" ? [u & 0xff, u >> 8] : [u >> 8, u & 0xff]));
+    }
+    const bytes = new Uint8Array([...(encoding === "utf-16le" ? [0xff, 0xfe] : [0xfe, 0xff]), ...codes]);
+    const s = sniffFile(bytes, "export.txt");
+    assert.equal(s.format, "csv");
+    assert.equal(s.encoding, encoding);
+    assert.equal(s.delimiter, "\t");
+    assert.deepEqual(s.headers, ["Prénom", "Nom", "Courriel"]);
+    assert.equal(s.dataOffset, 2 + 2 * "Prénom\tNom\tCourriel\r\n".length);
+    // A head cut inside a surrogate pair (the emoji) is not misread.
+    const cut = 2 + 2 * text.indexOf("😀") + 2;
+    assert.deepEqual(sniffFile(bytes.subarray(0, cut), "export.txt", { fileSize: 1e6 }).headers, s.headers);
+  }
 });

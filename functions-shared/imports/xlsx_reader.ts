@@ -25,17 +25,17 @@ import { ImportError } from "./import_error.ts";
 import { LIST } from "./messages.ts";
 import { detectHeaderRow } from "./sniff.ts";
 import {
-  DEFAULT_ZIP_LIMITS,
+  openWorkbookZip,
   type RandomAccessSource,
-  readZipDirectory,
-  readZipText,
-  readZipTextChunks,
+  type WorkbookZip,
   type ZipEntry,
   type ZipLimits,
-} from "./zip_reader.ts";
+  zipText,
+  zipTextChunks,
+} from "./workbook_zip.ts";
 
-/** Sources to read a workbook from: bytes in memory, or an open file. */
-export { bytesSource, fileSource, type RandomAccessSource } from "./zip_reader.ts";
+/** Sources to read a workbook from: bytes in memory, or a local file. */
+export { bytesSource, openFileSource, type RandomAccessSource } from "./workbook_zip.ts";
 
 /** Where and how to read. */
 export interface XlsxReadOptions {
@@ -95,11 +95,26 @@ export interface XlsxHeader {
   dataRow: number;
 }
 
+/**
+ * Most characters of one unfinished element (a row, a shared string) kept while its end is awaited:
+ * far above any real row, and a bound on memory for XML that never closes one.
+ */
+export const MAX_PENDING_CHARS = 8 << 20;
+
+/** Refuses an element that never ends within `MAX_PENDING_CHARS`. */
+export function tooLong(entry: string, fileName?: string): never {
+  throw new ImportError({
+    code: "xlsx_corrupt",
+    params: { ...(fileName ? { file: fileName } : {}), detail: "xml", entry },
+  });
+}
+
 /** How a cell style shows numbers. */
 const Kind = { Other: 0, Date: 1, Percent: 2 } as const;
 type Kind = typeof Kind[keyof typeof Kind];
 
 interface Workbook {
+  zip: WorkbookZip;
   sheet: ZipEntry;
   sheetName: string;
   date1904: boolean;
@@ -127,17 +142,14 @@ export async function* readXlsxRows(
   source: RandomAccessSource,
   opts: XlsxReadOptions,
 ): AsyncGenerator<XlsxBatch, void, undefined> {
-  const limits = { ...DEFAULT_ZIP_LIMITS, ...opts.limits };
-  const wb = await openWorkbook(source, opts, limits);
-  yield* sheetRows(source, wb, opts, limits);
+  const wb = await openWorkbook(source, opts);
+  yield* sheetRows(wb, opts);
 }
 
 /** The rows of the workbook's chosen sheet (see `readXlsxRows`). */
 async function* sheetRows(
-  source: RandomAccessSource,
   wb: Workbook,
   opts: XlsxReadOptions,
-  limits: ZipLimits,
 ): AsyncGenerator<XlsxBatch, void, undefined> {
   const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
   const batchRows = Math.max(1, opts.batchRows ?? 1000);
@@ -152,13 +164,18 @@ async function* sheetRows(
   let taken = 0;
   let lastRow = 0; // row number of the last <row>, for rows without an `r`
 
-  for await (const chunk of readZipTextChunks(source, wb.sheet, limits, opts.fileName)) {
+  let ended = false; // past </sheetData>: the rest is read only for the CRC-32 check at the entry's end
+  for await (const chunk of zipTextChunks(wb.zip, wb.sheet)) {
     opts.signal?.throwIfAborted();
+    if (ended) continue;
     text += chunk;
     let pos = 0;
     if (prefix === null) {
       const m = /<(\w+:)?sheetData[\s>/]/.exec(text);
-      if (!m) continue;
+      if (!m) {
+        text = text.slice(-64); // (what may be the start of the tag, cut by the chunk's end)
+        continue;
+      }
       prefix = m[1] ?? "";
       rowOpen = `<${prefix}row`;
       rowClose = `</${prefix}row>`;
@@ -187,8 +204,9 @@ async function* sheetRows(
       const end = start === -1 ? text.indexOf(sheetDataClose, pos) : -1;
       if (start === -1) {
         if (end !== -1) {
-          yield { rows, nextRow, done: true };
-          return;
+          ended = true;
+          text = "";
+          break;
         }
         // Keep what may be the start of a tag cut by the chunk's end.
         pos = Math.max(pos, text.length - sheetDataClose.length);
@@ -227,11 +245,17 @@ async function* sheetRows(
         return;
       }
     }
+    if (ended) continue;
     text = text.slice(pos);
+    if (text.length > MAX_PENDING_CHARS) tooLong(wb.sheet.name, opts.fileName);
     if (rows.length >= batchRows) {
       yield { rows, nextRow, done: false };
       rows = [];
     }
+  }
+  if (ended) {
+    yield { rows, nextRow, done: true };
+    return;
   }
   throw new ImportError({
     code: "xlsx_corrupt",
@@ -271,7 +295,11 @@ async function* sheetRows(
 
   function cellValue(tag: string, inner: string, ref: string, rowNumber: number): string {
     const t = attr(tag, "t");
-    const v = element(inner, `${prefix}v`);
+    let v = element(inner, `${prefix}v`);
+    // openpyxl writes a formula it cannot compute as <f>…</f><v></v>: no value, unless the value is text.
+    if (v === "" && t !== "str" && t !== "s" && t !== "inlineStr" && inner.includes(`<${prefix}f`)) {
+      v = undefined;
+    }
     if (v === undefined) {
       if (t === "inlineStr") return texts(inner, prefix!);
       const f = element(inner, `${prefix}f`);
@@ -323,13 +351,12 @@ export async function readXlsxHeader(
   opts: Omit<XlsxReadOptions, "startRow" | "maxRows" | "batchRows"> = {},
 ): Promise<XlsxHeader> {
   const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
-  const limits = { ...DEFAULT_ZIP_LIMITS, ...opts.limits };
-  const wb = await openWorkbook(source, opts, limits);
+  const wb = await openWorkbook(source, opts);
   const scan = 50;
   const records: string[][] = [];
   let done = false;
   for await (
-    const b of sheetRows(source, wb, { ...opts, startRow: 1, maxRows: scan, batchRows: scan }, limits)
+    const b of sheetRows(wb, { ...opts, startRow: 1, maxRows: scan, batchRows: scan })
   ) {
     for (const r of b.rows) {
       while (records.length < r.rowNumber - 1) records.push([""]);
@@ -353,13 +380,13 @@ export async function readXlsxHeader(
 /** Reads what the sheet's cells refer to: workbook, relationships, styles, shared strings. */
 async function openWorkbook(
   source: RandomAccessSource,
-  opts: Pick<XlsxReadOptions, "sheet" | "fileName" | "maxSheetBytes">,
-  limits: ZipLimits,
+  opts: Pick<XlsxReadOptions, "sheet" | "fileName" | "maxSheetBytes" | "limits">,
 ): Promise<Workbook> {
   const { sheet, fileName } = opts;
   const file: Record<string, string> = fileName ? { file: fileName } : {};
-  const entries = await readZipDirectory(source, fileName);
-  const text = (name: string) => readZipText(source, entries.get(name)!, limits, fileName);
+  const zip = await openWorkbookZip(source, { fileName, limits: opts.limits });
+  const entries = zip.entries;
+  const text = (name: string) => zipText(zip, name);
   const need = (name: string) => {
     if (!entries.has(name)) {
       throw new ImportError({
@@ -389,8 +416,7 @@ async function openWorkbook(
     }
   }
   need(sheetPath);
-  const declared = entries.get(sheetPath)!.uncompressedSize +
-    (entries.get("xl/sharedStrings.xml")?.uncompressedSize ?? 0);
+  const declared = entries.get(sheetPath)!.size + (entries.get("xl/sharedStrings.xml")?.size ?? 0);
   if (opts.maxSheetBytes !== undefined && declared > opts.maxSheetBytes) {
     throw new ImportError({
       code: "xlsx_too_large",
@@ -400,9 +426,9 @@ async function openWorkbook(
 
   const kinds = entries.has("xl/styles.xml") ? styleKinds(await text("xl/styles.xml")) : [];
   const strings = entries.has("xl/sharedStrings.xml")
-    ? await sharedStrings(source, entries.get("xl/sharedStrings.xml")!, limits, fileName)
+    ? await sharedStrings(zip, entries.get("xl/sharedStrings.xml")!)
     : new SharedStrings();
-  return { sheet: entries.get(sheetPath)!, sheetName: chosen.name, date1904, kinds, strings };
+  return { zip, sheet: entries.get(sheetPath)!, sheetName: chosen.name, date1904, kinds, strings };
 }
 
 /** `xl/worksheets/../x.xml` → `xl/x.xml`. */
@@ -528,21 +554,19 @@ export class SharedStrings {
 }
 
 /** The shared strings table, read as a stream; rich text runs joined, phonetic runs left out. */
-async function sharedStrings(
-  source: RandomAccessSource,
-  entry: ZipEntry,
-  limits: ZipLimits,
-  fileName?: string,
-): Promise<SharedStrings> {
+async function sharedStrings(zip: WorkbookZip, entry: ZipEntry): Promise<SharedStrings> {
   const table = new SharedStrings();
   let text = "";
   let prefix: string | null = null;
   let open = "", close = "";
-  for await (const chunk of readZipTextChunks(source, entry, limits, fileName)) {
+  for await (const chunk of zipTextChunks(zip, entry)) {
     text += chunk;
     if (prefix === null) {
       const m = /<(\w+:)?sst[\s>]/.exec(text);
-      if (!m) continue;
+      if (!m) {
+        text = text.slice(-64);
+        continue;
+      }
       prefix = m[1] ?? "";
       open = `<${prefix}si>`;
       close = `</${prefix}si>`;
@@ -562,6 +586,7 @@ async function sharedStrings(
     }
     table.addPiece(strings);
     text = text.slice(pos === 0 ? Math.max(0, text.length - open.length) : pos);
+    if (text.length > MAX_PENDING_CHARS) tooLong(entry.name, zip.fileName);
   }
   return table;
 }

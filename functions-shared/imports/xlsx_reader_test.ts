@@ -7,7 +7,7 @@ import {
   type XlsxReadOptions,
 } from "./xlsx_reader.ts";
 import { ImportError } from "./import_error.ts";
-import { buildXlsx, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
+import { buildXlsx, streamedZip, xlsxParts, zip } from "./testdata/xlsx_writer.ts";
 
 async function rowsOf(bytes: Uint8Array, opts: Partial<XlsxReadOptions> = {}) {
   const batches: XlsxBatch[] = [];
@@ -136,4 +136,94 @@ Deno.test("readXlsxRows() refuses truncated, damaged and incomplete workbooks", 
   await refusal(rowsOf(damaged), "xlsx_corrupt");
   const e = await refusal(rowsOf(buildXlsx({ rows: [["a"]], omit: ["xl/workbook.xml"] })), "xlsx_corrupt");
   assert.equal(e.issue.params?.detail, "missing_part");
+});
+
+Deno.test("readXlsxRows() reads zips by their central directory: data descriptors, zip64, entries in any order", async () => {
+  const spec = { rows: [["Nom", "Ville"], ["Lefèvre", "Besançon"], ["Dupont", "Lyon"]] };
+  const parts = xlsxParts(spec);
+  const expected = (await rowsOf(buildXlsx(spec))).rows;
+  assert.equal(expected.length, 3);
+  // The sheet first, the workbook last: nothing depends on where a part sits.
+  const order = Object.keys(parts).reverse();
+  for (const opts of [{}, { zip64: true }, { order }, { zip64: true, order }]) {
+    assert.deepEqual((await rowsOf(streamedZip(parts, opts))).rows, expected, JSON.stringify(opts));
+  }
+});
+
+Deno.test("a workbook whose data does not match its CRC-32 is refused as damaged", async () => {
+  const bytes = streamedZip(xlsxParts({ rows: [["Nom"], ["Dupont"]] }));
+  // Flip the CRC-32 of the sheet in the central directory (the data itself stays valid deflate).
+  const cd = new TextDecoder("latin1").decode(bytes).lastIndexOf("PK\x01\x02");
+  const view = new DataView(bytes.buffer);
+  view.setUint32(cd + 16, view.getUint32(cd + 16, true) ^ 1, true);
+  const e = await refusal(rowsOf(bytes, { fileName: "abime.xlsx" }), "xlsx_corrupt");
+  assert.equal(e.issue.params?.detail, "checksum");
+});
+
+Deno.test("readXlsxRows() finds sheets by the workbook's relationships, and reads <c> and <row> without r", async () => {
+  const parts = xlsxParts({ rows: [["ignoré"]] });
+  // Two sheets: the first one's part is clients.xml, and its relationship is listed last.
+  parts["xl/workbook.xml"] = String(parts["xl/workbook.xml"]).replace(
+    /<sheets>.*<\/sheets>/,
+    '<sheets><sheet name="Clients" sheetId="7" r:id="rId9"/><sheet name="Autre" sheetId="1" r:id="rId1"/></sheets>',
+  );
+  parts["xl/_rels/workbook.xml.rels"] = String(parts["xl/_rels/workbook.xml.rels"]).replace(
+    "</Relationships>",
+    '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/clients.xml"/></Relationships>',
+  );
+  parts["xl/worksheets/clients.xml"] =
+    `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+    `<row><c t="inlineStr"><is><t>Nom</t></is></c><c t="inlineStr"><is><t>Ville</t></is></c></row>` +
+    `<row><c t="inlineStr"><is><t>Lefèvre</t></is></c><c><v>75001</v></c></row>` +
+    `<row r="5"><c r="B5" t="inlineStr"><is><t>Lyon</t></is></c><c t="inlineStr"><is><t>après B</t></is></c></row>` +
+    `</sheetData></worksheet>`;
+  const bytes = streamedZip(parts);
+  assert.deepEqual((await rowsOf(bytes)).rows, [
+    { rowNumber: 1, values: ["Nom", "Ville"] },
+    { rowNumber: 2, values: ["Lefèvre", "75001"] },
+    { rowNumber: 5, values: ["", "Lyon", "après B"] },
+  ]);
+  assert.equal((await readXlsxHeader(bytesSource(bytes))).sheetName, "Clients");
+  assert.deepEqual((await rowsOf(bytes, { sheet: "Autre" })).rows, [{ rowNumber: 1, values: ["ignoré"] }]);
+});
+
+Deno.test("a zip bomb in an XLSX is refused by its real inflated size, with memory flat while it inflates", async () => {
+  // 300 MiB of XML spaces in a sheet entry that deflates to about 1 MB; its header says so honestly,
+  // so a header-only check with a 1 GiB limit would let it through.
+  const spaces = new Uint8Array(300 << 20).fill(0x20);
+  const parts = xlsxParts({ rows: [["Nom"], ["x"]] });
+  const bytes = zip({ ...parts, "xl/worksheets/sheet1.xml": spaces }, 1);
+  assert.ok(bytes.length < 4 << 20, `${bytes.length} bytes`);
+  const before = Deno.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 5);
+  try {
+    // Past the ratio floor, 200 inflated bytes per compressed byte is the most a workbook may have.
+    const e = await refusal(
+      rowsOf(bytes, { fileName: "bombe.xlsx", limits: { ratioFloorBytes: 256 << 20 } }),
+      "xlsx_zip_bomb",
+    );
+    assert.equal(e.issue.params?.entry, "xl/worksheets/sheet1.xml");
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, Deno.memoryUsage().rss);
+  assert.ok(
+    peak - before < 128 << 20,
+    `RSS grew by ${Math.round((peak - before) / 1048576)} MB inflating 256 MB`,
+  );
+});
+
+Deno.test("a row that never ends is refused once it passes 8 MB of text, not held whole", async () => {
+  const parts = xlsxParts({ rows: [["Nom"], ["x"]] });
+  const sheet =
+    `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">${
+      " ".repeat(40 << 20)
+    }</row></sheetData></worksheet>`;
+  const bytes = zip({ ...parts, "xl/worksheets/sheet1.xml": sheet }, 1);
+  const e = await refusal(
+    rowsOf(bytes, { fileName: "ligne.xlsx", limits: { ratioFloorBytes: 1 << 30 } }),
+    "xlsx_corrupt",
+  );
+  assert.equal(e.issue.params?.detail, "xml");
 });

@@ -40,7 +40,7 @@ export interface Checkpoint {
 
 /** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */
 export interface ParseState {
-  format: "csv" | "xlsx";
+  format: "csv" | "xlsx" | "ods";
   delimiter: CsvDelimiter;
   headers: string[];
   /** First data row. */
@@ -79,7 +79,7 @@ export interface ImportJob {
   file_name: string;
   file_sha256: string;
   file_size: number;
-  file_format: "csv" | "xlsx" | null;
+  file_format: "csv" | "xlsx" | "ods" | null;
   options: JobOptions;
   duplicate_strategy: JobOptions["duplicateStrategy"];
   status: JobStatus;

@@ -26,6 +26,8 @@ import { ImportError } from "../import_error.ts";
 import { type LeadRowResult, leadRowValidator } from "../lead_row.ts";
 import type { Issue } from "../messages.ts";
 import { SNIFF_BYTES, sniffFile } from "../sniff.ts";
+import { readOdsHeader, readOdsRows } from "../ods_reader.ts";
+import { openWorkbookZip, workbookKind } from "../workbook_zip.ts";
 import { readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
 import { copyIn } from "../../copy_in.ts";
 import { COPY_COLUMNS, CopyBatch } from "./copy_batch.ts";
@@ -92,9 +94,12 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
   const locale = job.options.locale ?? "fr";
   try {
     const s = sniffFile(await head(d.store, job.file_path), job.file_name, { fileSize: job.file_size });
-    let headers = s.headers, dataRow = s.dataRow;
-    if (s.format === "xlsx") {
-      const h = await readXlsxHeader(storeSource(d.store, job.file_path, job.file_size), {
+    let headers = s.headers, dataRow = s.dataRow, format = s.format;
+    if (format !== "csv") {
+      // A zip is what its central directory says (the head may show only its first entry).
+      const source = storeSource(d.store, job.file_path, job.file_size);
+      format = await workbookKind(await openWorkbookZip(source, { fileName: job.file_name }));
+      const h = await (format === "ods" ? readOdsHeader : readXlsxHeader)(source, {
         fileName: job.file_name,
         maxSheetBytes: d.xlsxMaxSheetBytes ?? XLSX_MAX_SHEET_BYTES,
       });
@@ -106,7 +111,7 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
       await failJob(d.sql, job, m.issues.map((i) => issueText(i, locale)).join(" ; "), { issues: m.issues });
       return null;
     }
-    const parse: ParseState = { format: s.format, delimiter: s.delimiter, headers, dataRow };
+    const parse: ParseState = { format, delimiter: s.delimiter, headers, dataRow };
     const checkpoint: Checkpoint = {
       offset: s.dataOffset,
       row: dataRow,
@@ -114,7 +119,7 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
       encoding: s.encoding,
     };
     const [j] = await d.sql<ImportJob[]>`
-      update public.import_jobs set status = 'parsing', step = 'parse', file_format = ${s.format},
+      update public.import_jobs set status = 'parsing', step = 'parse', file_format = ${format},
              checkpoint = ${d.sql.json(checkpoint as never)},
              payload = coalesce(payload, '{}'::jsonb) || ${
       d.sql.json({ parse, columns: columnSummary(m.mapping) } as never)
@@ -291,7 +296,7 @@ interface FileBatch {
   done: boolean;
 }
 
-/** The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX from its row. */
+/** The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX or ODS from its row. */
 async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): AsyncGenerator<FileBatch> {
   const parse = job.payload!.parse!;
   if (parse.format === "csv") {
@@ -315,7 +320,7 @@ async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): Async
   }
   const source = storeSource(d.store, job.file_path, job.file_size);
   for await (
-    const b of readXlsxRows(source, {
+    const b of (parse.format === "ods" ? readOdsRows : readXlsxRows)(source, {
       startRow: cp.row,
       fileName: job.file_name,
       width: parse.headers.length,

@@ -2,7 +2,8 @@
  * Random access to a stored file, for the XLSX reader (a zip is read from its
  * end, then entry by entry): each read is a ranged download (`get` with an
  * offset), cut to the length wanted. Reads ahead by `window` bytes and keeps
- * the last window, since the zip reader asks for many small pieces in a row.
+ * the last window, since the zip reader asks for many small pieces in a row; an entry's data is one
+ * ranged download, streamed.
  */
 import type { ObjectStore } from "../../storage/object_store.ts";
 import type { RandomAccessSource } from "../xlsx_reader.ts";
@@ -27,6 +28,19 @@ export function storeSource(
         cached = { at: offset, bytes: await fetchRange(offset, end - offset) };
       }
       return cached.bytes.subarray(offset - cached.at, end - cached.at);
+    },
+    // An entry's data: one ranged download read as it comes (the zip reader stops at its length).
+    stream(offset) {
+      let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+      return new ReadableStream<Uint8Array>({
+        async pull(ctrl) {
+          reader ??= (await store.get(key, { offset })).getReader();
+          const { done, value } = await reader.read();
+          if (done) ctrl.close();
+          else ctrl.enqueue(value);
+        },
+        cancel: (reason) => reader?.cancel(reason),
+      }, { highWaterMark: 0 });
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildXlsx } from "../testdata/xlsx_writer.ts";
+import { buildXlsx, streamedZip, xlsxParts } from "../testdata/xlsx_writer.ts";
 import { importKit } from "../../../scripts/testing/import_kit.ts";
 import { startImport } from "./start_import.ts";
 
@@ -70,6 +70,30 @@ Deno.test("an XLSX sheet too large to be read again at each call is refused at o
     const [{ n }] = await kit.db
       .sql`select count(*)::int as n from public.import_rows where job_id = ${jobId}`;
     assert.equal(n, 0);
+  } finally {
+    await kit.close();
+  }
+});
+
+Deno.test("a small XLSX written as LibreOffice writes it (data descriptors, content types last) imports", async () => {
+  const kit = await importKit("imp_xlsx_dd");
+  try {
+    // LibreOffice 7.4: flags 0x0808 on every entry; a 300-row export (13 KB) was refused before.
+    const rows = Array.from({ length: 300 }, (_, i) => [`Prénom${i}`, `Nom${i}`, `p${i}@exemple.fr`]);
+    const parts = xlsxParts({ rows: [["Prénom", "Nom", "Courriel"], ...rows] });
+    const order = [...Object.keys(parts).filter((n) => n !== "[Content_Types].xml"), "[Content_Types].xml"];
+    const bytes = streamedZip(parts, { order });
+    assert.ok(bytes.length < 64 * 1024);
+    const path = await kit.put("export-libreoffice.xlsx", bytes);
+    const { jobId } = await startImport(
+      { sql: kit.db.sql, store: kit.store, kind: "leads", functionName: "import-leads", chain: false },
+      { kind: "user", userId: kit.admin },
+      { companyId: kit.company, path },
+    );
+    await kit.drain("leads");
+    const [job] = await kit.db.sql`select * from public.import_jobs where id = ${jobId}`;
+    assert.equal(job.status, "completed", job.error_message);
+    assert.equal(job.committed_rows, 300);
   } finally {
     await kit.close();
   }

@@ -118,10 +118,18 @@ export function buildCorpus(): CorpusFile[] {
     },
     {
       name: "unicode.txt",
-      about: 'Excel\'s "Unicode text" (UTF-16 with BOM)',
+      about: 'Excel\'s "Unicode text" (UTF-16 with BOM, read like a CSV) with a bad email on row 3',
       kind: "lead",
-      bytes: cat([0xff, 0xfe], utf16le("Prénom\tNom\r\nÉmilie\tLefèvre\r\n")),
-      expect: { code: "file_utf16", fragment: "texte encodé en UTF-16" },
+      bytes: cat(
+        [0xff, 0xfe],
+        utf16le("Prénom\tNom\tCourriel\r\nÉmilie\tLefèvre\te@x.fr\r\nJean 😀\tDupont\tjean.dupont@\r\n"),
+      ),
+      expect: {
+        code: "email_invalid",
+        row: 3,
+        field: "email",
+        fragment: "« Courriel » : adresse invalide (valeur « jean.dupont@ »)",
+      },
     },
     {
       name: "octets-nuls.csv",
@@ -156,11 +164,11 @@ export function buildCorpus(): CorpusFile[] {
       expect: { code: "file_binary", fragment: "(page HTML)" },
     },
     {
-      name: "tableur.xlsx",
-      about: "an OpenDocument spreadsheet renamed .xlsx",
+      name: "lettre.xlsx",
+      about: "an OpenDocument text renamed .xlsx",
       kind: "lead",
-      bytes: zip({ "mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>" }, 0),
-      expect: { code: "file_zip_not_xlsx", fragment: "classeur OpenDocument .ods" },
+      bytes: zip({ "mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>" }, 0),
+      expect: { code: "file_zip_not_xlsx", fragment: "(type application/vnd.oasis.opendocument.text)" },
     },
     {
       name: "courrier.xlsx",

@@ -7,6 +7,8 @@ import { mapColumns } from "../columns.ts";
 import { leadRowValidator } from "../lead_row.ts";
 import { activityRowValidator } from "../activity_row.ts";
 import { ImportError } from "../import_error.ts";
+import { openWorkbookZip, workbookKind } from "../workbook_zip.ts";
+import { readOdsHeader, readOdsRows } from "../ods_reader.ts";
 import { type Issue, message } from "../messages.ts";
 
 /** Runs a file through the whole parse and validation, as an import does; its first issue, or null. */
@@ -15,11 +17,16 @@ async function firstIssue(f: CorpusFile): Promise<Issue | null> {
     const s = sniffFile(f.bytes.subarray(0, SNIFF_BYTES), f.name, { fileSize: f.bytes.length });
     let headers: string[];
     let rows: AsyncIterable<{ rows: { rowNumber: number; values: string[] }[] }>;
-    if (s.format === "xlsx") {
+    if (s.format !== "csv") {
       const source = bytesSource(f.bytes);
-      const h = await readXlsxHeader(source, { fileName: f.name });
+      const ods = (await workbookKind(await openWorkbookZip(source, { fileName: f.name }))) === "ods";
+      const h = await (ods ? readOdsHeader : readXlsxHeader)(source, { fileName: f.name });
       headers = h.headers;
-      rows = readXlsxRows(source, { startRow: h.dataRow, fileName: f.name, width: h.headers.length });
+      rows = (ods ? readOdsRows : readXlsxRows)(source, {
+        startRow: h.dataRow,
+        fileName: f.name,
+        width: h.headers.length,
+      });
     } else {
       headers = s.headers;
       rows = readCsvRows(new Blob([f.bytes.slice(s.dataOffset)]).stream(), {

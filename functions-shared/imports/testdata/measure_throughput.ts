@@ -19,7 +19,7 @@ import { readCsvRows } from "../csv_reader.ts";
 import { sniffFile } from "../sniff.ts";
 import { mapColumns } from "../columns.ts";
 import { leadRowValidator } from "../lead_row.ts";
-import { fileSource, readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
+import { openFileSource, readXlsxHeader, readXlsxRows } from "../xlsx_reader.ts";
 import { LEAD_CSV_HEADERS, leadCsvRow } from "./lead_csv.ts";
 import { buildXlsx } from "./xlsx_writer.ts";
 
@@ -178,8 +178,7 @@ async function run(m: string): Promise<Record<string, unknown>> {
 
 async function runXlsx(m: string): Promise<Record<string, unknown>> {
   const path = await ensureXlsx();
-  const file = await Deno.open(path);
-  const source = fileSource(file, (await Deno.stat(path)).size);
+  const source = await openFileSource(path);
   const start = cpuSeconds();
   const t0 = performance.now();
   // `xlsx` reads the header as the first call of an import does; `xlsx-last` is a later call,
@@ -197,7 +196,7 @@ async function runXlsx(m: string): Promise<Record<string, unknown>> {
       else invalid++;
     }
   }
-  file.close();
+  source.close();
   const cpu = cpuSeconds() - start;
   return {
     mode: m,

@@ -5,6 +5,7 @@
  * (inline strings, formulas with and without cached values, date and percent
  * formats, the 1904 date system, a namespace prefix, parts left out).
  */
+import { crc32, deflateRawSync } from "node:zlib";
 import { strToU8, type Zippable, zipSync } from "../../deps.ts";
 
 /** One cell. Numbers with `date`/`percent` get the matching number format. */
@@ -136,4 +137,107 @@ export function zip(parts: Record<string, string | Uint8Array>, level: XlsxSpec[
 /** An .xlsx file for `spec`. */
 export function buildXlsx(spec: XlsxSpec): Uint8Array {
   return zip(xlsxParts(spec), spec.level);
+}
+
+/**
+ * A zip of `parts` as streaming writers make it (LibreOffice on every entry, XlsxWriter's
+ * constant_memory mode, ExcelJS's streaming writer): general-purpose flag bit 3 set (0x0808), CRC and
+ * sizes 0 in the local headers and given in a data descriptor after each entry's data, so that only the
+ * central directory says where the next entry starts. With `zip64`, the central directory's sizes and
+ * offsets are in zip64 extra fields and the end record points to a zip64 end record.
+ */
+export function streamedZip(
+  parts: Record<string, string | Uint8Array>,
+  opts: { zip64?: boolean; order?: string[] } = {},
+): Uint8Array {
+  const enc = new TextEncoder();
+  const out: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  const push = (b: Uint8Array) => {
+    out.push(b);
+    offset += b.length;
+  };
+  const names = opts.order ?? Object.keys(parts);
+  for (const path of names) {
+    const content = parts[path];
+    const data = typeof content === "string" ? enc.encode(content) : content;
+    const packed = deflateRawSync(data);
+    const crc = crc32(data);
+    const name = enc.encode(path);
+    const local = new DataView(new ArrayBuffer(30 + name.length));
+    local.setUint32(0, 0x04034b50, true);
+    local.setUint16(4, 20, true);
+    local.setUint16(6, 0x0808, true);
+    local.setUint16(8, 8, true);
+    local.setUint16(26, name.length, true);
+    new Uint8Array(local.buffer).set(name, 30);
+    const at = offset;
+    push(new Uint8Array(local.buffer));
+    push(packed);
+    const dd = new DataView(new ArrayBuffer(16));
+    dd.setUint32(0, 0x08074b50, true);
+    dd.setUint32(4, crc, true);
+    dd.setUint32(8, packed.length, true);
+    dd.setUint32(12, data.length, true);
+    push(new Uint8Array(dd.buffer));
+    const extra = opts.zip64 ? 28 : 0;
+    const cd = new DataView(new ArrayBuffer(46 + name.length + extra));
+    cd.setUint32(0, 0x02014b50, true);
+    cd.setUint16(4, 45, true);
+    cd.setUint16(6, 20, true);
+    cd.setUint16(8, 0x0808, true);
+    cd.setUint16(10, 8, true);
+    cd.setUint32(16, crc, true);
+    cd.setUint32(20, opts.zip64 ? 0xffffffff : packed.length, true);
+    cd.setUint32(24, opts.zip64 ? 0xffffffff : data.length, true);
+    cd.setUint16(28, name.length, true);
+    cd.setUint16(30, extra, true);
+    cd.setUint32(42, opts.zip64 ? 0xffffffff : at, true);
+    new Uint8Array(cd.buffer).set(name, 46);
+    if (opts.zip64) {
+      const x = 46 + name.length;
+      cd.setUint16(x, 0x0001, true);
+      cd.setUint16(x + 2, 24, true);
+      cd.setBigUint64(x + 4, BigInt(data.length), true);
+      cd.setBigUint64(x + 12, BigInt(packed.length), true);
+      cd.setBigUint64(x + 20, BigInt(at), true);
+    }
+    central.push(new Uint8Array(cd.buffer));
+  }
+  const cdStart = offset;
+  for (const c of central) push(c);
+  const cdSize = offset - cdStart;
+  if (opts.zip64) {
+    const z64At = offset;
+    const z64 = new DataView(new ArrayBuffer(56));
+    z64.setUint32(0, 0x06064b50, true);
+    z64.setBigUint64(4, 44n, true);
+    z64.setUint16(12, 45, true);
+    z64.setUint16(14, 45, true);
+    z64.setBigUint64(24, BigInt(names.length), true);
+    z64.setBigUint64(32, BigInt(names.length), true);
+    z64.setBigUint64(40, BigInt(cdSize), true);
+    z64.setBigUint64(48, BigInt(cdStart), true);
+    push(new Uint8Array(z64.buffer));
+    const loc = new DataView(new ArrayBuffer(20));
+    loc.setUint32(0, 0x07064b50, true);
+    loc.setBigUint64(8, BigInt(z64At), true);
+    loc.setUint32(16, 1, true);
+    push(new Uint8Array(loc.buffer));
+  }
+  const eocd = new DataView(new ArrayBuffer(22));
+  eocd.setUint32(0, 0x06054b50, true);
+  eocd.setUint16(8, opts.zip64 ? 0xffff : names.length, true);
+  eocd.setUint16(10, opts.zip64 ? 0xffff : names.length, true);
+  eocd.setUint32(12, opts.zip64 ? 0xffffffff : cdSize, true);
+  eocd.setUint32(16, opts.zip64 ? 0xffffffff : cdStart, true);
+  push(new Uint8Array(eocd.buffer));
+  const bytes = new Uint8Array(offset);
+  let o = 0;
+  for (const b of out) {
+    bytes.set(b, o);
+    o += b.length;
+  }
+  return bytes;
 }

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
-import { PasserelleError } from "../errors.ts";
-import { zipSync } from "../deps.ts";
-import { noise } from "./testdata/odoo_backup.ts";
-import { openZip, ZIP_READ_CHUNK, type ZipEntry, type ZipFile } from "./zip_reader.ts";
+import { PasserelleError } from "./errors.ts";
+import { zipSync } from "./deps.ts";
+import { noise } from "./backup/testdata/odoo_backup.ts";
+import { openZipFile as openZip, type ZipFile } from "./backup/backup_source.ts";
+import {
+  bytesSource,
+  openZip as openZipArchive,
+  ZIP_READ_CHUNK,
+  type ZipEntry,
+  ZipError,
+} from "./zip_reader.ts";
 
 async function tempZip(bytes: Uint8Array): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".zip" });
@@ -267,4 +274,37 @@ Deno.test("a deflated run of zeros streams in chunks of at most 256 KiB, and sto
     zip.close();
     await Deno.remove(path);
   }
+});
+
+Deno.test("over bytes in memory (no stream), a bomb stops at the limit by the bytes it really inflates", async () => {
+  const zeros = new Uint8Array(64 << 20);
+  const bytes = zipSync({ "xl/worksheets/sheet1.xml": [zeros, { level: 9 }] });
+  const zip = await openZipArchive(bytesSource(bytes));
+  const entries: ZipEntry[] = [];
+  for await (const e of zip.entries()) entries.push(e);
+  const [entry] = entries;
+  // Its header says 64 MiB: a limit of 8 MiB refuses it before inflating anything...
+  const limits = { maxEntryBytes: 8 << 20, maxRatio: 1e9, ratioFloorBytes: 0 };
+  await assert.rejects(readAll(zip.open(entry, { limits })), (e: unknown) => {
+    assert.ok(e instanceof ZipError && e.problem === "too_large", String(e));
+    return true;
+  });
+  // ... and a header that lies is caught by what comes out, in chunks of at most 256 KiB.
+  let largest = 0, total = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const c of zip.open({ ...entry, size: 1000 }, { limits })) {
+        largest = Math.max(largest, c.length);
+        total += c.length;
+      }
+    })(),
+    (e: unknown) => e instanceof ZipError && e.problem === "size",
+  );
+  assert.ok(total <= ZIP_READ_CHUNK && largest <= ZIP_READ_CHUNK, `${total} bytes out`);
+  // A ratio past the limit, once past its floor, is refused too.
+  const ratio = { maxEntryBytes: 1 << 30, maxRatio: 100, ratioFloorBytes: 1 << 20 };
+  await assert.rejects(
+    readAll(zip.open(entry, { limits: ratio })),
+    (e: unknown) => e instanceof ZipError && e.problem === "too_large",
+  );
 });
