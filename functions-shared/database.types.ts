@@ -516,6 +516,7 @@ export type Database = {
           "source": string | null;
           "source_created_at": string | null;
           "source_email_id": string | null;
+          "source_hash": string | null;
           "source_updated_at": string | null;
           "stage": string | null;
           "tags": (string)[];
@@ -548,6 +549,7 @@ export type Database = {
           "source"?: string | null;
           "source_created_at"?: string | null;
           "source_email_id"?: string | null;
+          "source_hash"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
           "tags"?: (string)[];
@@ -579,6 +581,7 @@ export type Database = {
           "source"?: string | null;
           "source_created_at"?: string | null;
           "source_email_id"?: string | null;
+          "source_hash"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
           "tags"?: (string)[];

@@ -4,7 +4,9 @@
  * set-based, with the cursor in the same transaction). The first pass reads
  * every lead; later passes read only leads written since the previous pass
  * began (`write_date >= pass_since`), so a sync that caught up is incremental
- * and an edit made during a pass is seen by the next one.
+ * and an edit made during a pass is seen by the next one. Whether a lead
+ * changed is decided in the upsert by the hash of what was read, not by its
+ * `write_date` (rendered to the second: two edits in one second share it).
  */
 import type { Sql } from "../deps.ts";
 import type { StepResult } from "../engine/batch_result.ts";

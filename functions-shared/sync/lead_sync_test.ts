@@ -205,3 +205,39 @@ Deno.test("Odoo failures end the call with a clear migration_logs error and no p
     await odoo.close();
   }
 });
+
+Deno.test("two edits of a lead within one second both reach Supabase: the second is not lost to a write_date rendered to the second", async () => {
+  const dataset = generateDataset({ leads: 60, attachments: 0, activities: 0, seed: 16 });
+  const odoo = await startOdooSimulator({ dataset });
+  const db = await createTestDatabase("sync_same_second");
+  try {
+    const client = createOdooClient(odooConfig(odoo.url), { fetch, sleep: noSleep });
+    const step = leadSync(client, { companyName: "Acme" });
+    while ((await step({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
+    const id = dataset.table("crm.lead").rows[19].id as number;
+    const atA = dataset.editLead(id, { name: "Edit A" });
+    await step({ sql: db.sql, budget: budget() }); // reads edit A
+    const [{ title: afterA }] = await db.sql`select title from public.leads where odoo_id = ${id}`;
+    assert.equal(afterA, "Edit A");
+    // Edit B lands 300 ms after A: Odoo (and the simulator) render both write_dates to the same second
+    // (fixtures odoo/14 and 15: write_date to the second, the stored value has microseconds).
+    const atB = dataset.editLead(id, { name: "Edit B", expected_revenue: 4242 }, { afterMs: 300 });
+    assert.notEqual(atA, atB);
+    const [seen] = await client.read<{ write_date: string }>("crm.lead", [id], ["write_date"]);
+    assert.equal(seen.write_date, atA.slice(0, 19), "the API shows the same write_date for A and B");
+    await step({ sql: db.sql, budget: budget() });
+    await step({ sql: db.sql, budget: budget() });
+    const [row] = await db
+      .sql`select title, expected_revenue::int as revenue from public.leads where odoo_id = ${id}`;
+    assert.deepEqual({ ...row }, { title: "Edit B", revenue: 4242 });
+    const history = await db.sql`
+      select h.after ->> 'title' as title from public.lead_history h join public.leads l on l.id = h.lead_id
+       where l.odoo_id = ${id} order by h.id`;
+    assert.deepEqual(history.map((h) => h.title).slice(-2), ["Edit A", "Edit B"], "each edit in the history");
+    const rerun = await step({ sql: db.sql, budget: budget() });
+    assert.equal(rerun.migrated, 0, "read again in the next pass, the lead compares equal: nothing written");
+  } finally {
+    await db.drop();
+    await odoo.close();
+  }
+});
