@@ -71,7 +71,10 @@ export async function discoverAttachments(
       ), ins as (
         insert into public.lead_files (lead_id, odoo_id, name, mimetype, checksum, file_size, odoo_type, store_fname)
         select l.id, a.id, coalesce(passerelle.odoo_text(a.name), 'attachment-' || a.id),
-               passerelle.odoo_text(a.mimetype), passerelle.odoo_text(a.checksum), a.file_size, a.type,
+               -- One rule with the backup import: a link has no file, so no size (Odoo says 0: an integer
+               -- field cannot say null); an empty file has no checksum (Odoo's own: false).
+               passerelle.odoo_text(a.mimetype), passerelle.odoo_text(a.checksum),
+               case when a.type = 'url' then null else a.file_size end, a.type,
                passerelle.odoo_text(a.store_fname)
           from a join public.leads l on l.source_email_id = 'odoo_crm_' || a.res_id
         on conflict (odoo_id) do nothing

@@ -410,6 +410,13 @@ Deno.test("importBackup() stores a real pg_dump backup's 5,000 files, then a sec
       where status = 'done' and (checksum is null or file_size is null or store_fname is null) and odoo_id <> ${f.special.done}
         and odoo_id <> ${f.special.empty}`;
     assert.equal(n, 0, "checksum, size and store_fname are recorded with each stored file");
+    const [empty] =
+      await sql`select checksum, file_size::int from public.lead_files where odoo_id = ${f.special.empty}`;
+    assert.deepEqual(
+      { ...empty },
+      { checksum: null, file_size: 0 },
+      "an empty file has no checksum, as archive-odoo-files records it (Odoo's false, fixture odoo/42)",
+    );
 
     const before = { ...counting.counts };
     const again = await run();

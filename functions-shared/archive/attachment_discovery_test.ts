@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { generateDataset } from "../../scripts/odoo_simulator/dataset.ts";
+import { startOdooSimulator } from "../../scripts/odoo_simulator/server.ts";
+import { createTestDatabase } from "../../scripts/testing/test_database.ts";
+import { startBudget } from "../engine/budget.ts";
+import { processCpuMs } from "../engine/usage.ts";
+import { createOdooClient } from "../odoo/client.ts";
+import { localStore } from "../storage/local_store.ts";
+import { leadSync } from "../sync/lead_sync.ts";
+import { archiveFiles } from "./archive_step.ts";
+
+const budget = () =>
+  startBudget({ wallMs: 50_000, cpuMs: 1_500 }, { now: () => performance.now(), cpu: processCpuMs });
+const config = (url: string, login = "admin", secret = "admin") => ({
+  url,
+  db: "crm_src",
+  login,
+  secret,
+  transport: "jsonrpc" as const,
+  timeoutMs: 5_000,
+});
+
+Deno.test("texts are stored exactly as Odoo has them, and empty files and links follow the backup import's rule", async () => {
+  // The special attachments are those recorded in fixture odoo/42-attachment-read-special.json.
+  const dataset = generateDataset({ leads: 40, attachments: 30, activities: 0, seed: 16 });
+  const spaced = dataset.createLead({ name: "Appel d'offres mobilier de bureau " });
+  const odoo = await startOdooSimulator({ dataset });
+  const db = await createTestDatabase("discovery_texts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const client = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
+    const sync = leadSync(client, { companyName: "Acme" });
+    while ((await sync({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
+    const [lead] = await db.sql`select title from public.leads where odoo_id = ${spaced}`;
+    assert.equal(lead.title, "Appel d'offres mobilier de bureau ", "the trailing space is Odoo's");
+
+    const step = archiveFiles({ odoo: client, store: localStore({ dir, bucket: "estimation-files" }) });
+    while ((await step({ sql: db.sql, budget: budget() })).more) { /* discover and archive */ }
+    const files = await db.sql<{ name: string; checksum: string | null; file_size: string | null }[]>`
+      select name, checksum, file_size, status, error_code, storage_path is not null as stored
+        from public.lead_files where name in ('  espaces  dans le nom .docx', 'vide.txt', 'Plaquette en ligne')
+       order by name`;
+    assert.deepEqual(files.map((f) => ({ ...f })), [
+      {
+        name: "  espaces  dans le nom .docx",
+        checksum: dataset.contentChecksum(
+          dataset.table("ir.attachment").rows.find((a) => a.name === "  espaces  dans le nom .docx")!.id,
+        ),
+        file_size: "30000",
+        status: "done",
+        error_code: null,
+        stored: true,
+      },
+      // A link: no file, so no size (Odoo says 0: an integer field cannot say null).
+      {
+        name: "Plaquette en ligne",
+        checksum: null,
+        file_size: null,
+        status: "failed",
+        error_code: "attachment_url",
+        stored: false,
+      },
+      // An empty file: Odoo keeps no checksum for it (false), nor do we.
+      { name: "vide.txt", checksum: null, file_size: "0", status: "done", error_code: null, stored: true },
+    ]);
+  } finally {
+    await db.drop();
+    await odoo.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
