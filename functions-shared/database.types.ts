@@ -146,34 +146,49 @@ export type Database = {
       };
       "customers": {
         Row: {
+          "city": string | null;
           "company_id": number;
+          "country": string | null;
           "created_at": string;
           "email": string | null;
           "id": number;
           "name": string;
           "odoo_partner_id": number | null;
           "phone": string | null;
+          "postal_code": string | null;
+          "street": string | null;
+          "street2": string | null;
           "updated_at": string;
         };
         ComputedFields: never;
         Insert: {
+          "city"?: string | null;
           "company_id": number;
+          "country"?: string | null;
           "created_at"?: string;
           "email"?: string | null;
           "id"?: never;
           "name": string;
           "odoo_partner_id"?: number | null;
           "phone"?: string | null;
+          "postal_code"?: string | null;
+          "street"?: string | null;
+          "street2"?: string | null;
           "updated_at"?: string;
         };
         Update: {
+          "city"?: string | null;
           "company_id"?: number;
+          "country"?: string | null;
           "created_at"?: string;
           "email"?: string | null;
           "id"?: never;
           "name"?: string;
           "odoo_partner_id"?: number | null;
           "phone"?: string | null;
+          "postal_code"?: string | null;
+          "street"?: string | null;
+          "street2"?: string | null;
           "updated_at"?: string;
         };
         Relationships: [

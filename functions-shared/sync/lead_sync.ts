@@ -43,6 +43,11 @@ export const PARTNER_FIELDS = [
   "commercial_partner_id",
   "email",
   "phone",
+  "street",
+  "street2",
+  "zip",
+  "city",
+  "country_id",
 ];
 
 /** Archived leads are part of the CRM's history: read them too. */
@@ -163,8 +168,15 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           break;
         }
         const partnerIds = [...new Set(leads.flatMap((l) => (l.partner_id ? [l.partner_id[0]] : [])))];
+        // The leads' partners and, in the same call, their parents up to the commercial partner
+        // (`parent_of`), so that a company whose leads all point at its people still gets its own
+        // e-mail, phone and address.
         const partners = partnerIds.length
-          ? await odoo.read("res.partner", partnerIds, PARTNER_FIELDS, { context: ALL })
+          ? await odoo.searchRead("res.partner", [["id", "parent_of", partnerIds]], {
+            fields: PARTNER_FIELDS,
+            order: "id asc",
+            context: ALL,
+          })
           : [];
         const lastId = leads[leads.length - 1].id;
         const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
