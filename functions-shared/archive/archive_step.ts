@@ -19,7 +19,7 @@ import { storedCopies } from "../backup/lead_file_ledger.ts";
 import { verifiedBody } from "../backup/verified_body.ts";
 import type { OdooClient } from "../odoo/client.ts";
 import type { OdooReader } from "../sync/odoo_reader.ts";
-import { discoverAttachments } from "./attachment_discovery.ts";
+import { assertCanReadLeads, discoverAttachments } from "./attachment_discovery.ts";
 import { type Content, readBatches, readContents } from "./attachment_content.ts";
 import {
   claimLeadFiles,
@@ -258,6 +258,8 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
 
   return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
     const { sql, budget } = ctx;
+    // A login without Sales rights sees no attachment at all: refuse it before anything is done.
+    await assertCanReadLeads(odoo);
     const discovery = o.discover
       ? await discoverAttachments({ odoo, sql, budget })
       : { pages: 0, seen: 0, created: 0, passDone: false };
