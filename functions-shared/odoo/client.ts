@@ -24,6 +24,7 @@ import {
   type ExchangeContext,
   type ModelCall,
   type OdooVersion,
+  safeUrl,
   type Transport,
 } from "./transport.ts";
 
@@ -120,6 +121,7 @@ export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): Odoo
     timeoutMs: config.timeoutMs,
     secret: config.secret,
     stats,
+    baseUrl: safeUrl(config.url),
   };
   const transport: Transport = config.transport === "json2"
     ? json2Transport(config, ctx)

@@ -259,6 +259,20 @@ Deno.test("json2: against Odoo 17, which has no JSON-2, the error says to use js
   });
 });
 
+Deno.test("json2: a wrong ODOO_DB (Odoo 19's 404 text/html 'No database is selected', fixture odoo19/09) says to check ODOO_DB", async () => {
+  await withSim({ version: 19 }, async (sim) => {
+    const odoo = createOdooClient(
+      config(sim.url, { transport: "json2", secret: "odoo-api-key-demo", db: "no_such_db" }),
+      deps(),
+    );
+    const e = await rejects(odoo.authenticate());
+    assert.equal(e.code, "odoo_error");
+    assert.equal(e.retryable, false);
+    assert.match(e.message, /has no database "no_such_db" .*No database is selected.*: check ODOO_DB$/);
+    assert.doesNotMatch(e.message, /Odoo 19 or later/, "not the advice for a server without JSON-2");
+  });
+});
+
 Deno.test("json2: an unknown model is an odoo_error with Odoo's message", async () => {
   await withSim({}, async (sim) => {
     const odoo = createOdooClient(
@@ -290,6 +304,11 @@ Deno.test("a server nobody listens on is a retryable odoo_unavailable", async ()
   const e = await rejects(odoo.authenticate());
   assert.equal(e.code, "odoo_unavailable");
   assert.equal(e.retryable, true);
+  assert.equal(
+    e.message,
+    `Cannot reach Odoo at http://127.0.0.1:${port} for common.authenticate: connection refused`,
+    "the message names the URL and the cause",
+  );
   assert.equal(d.sleeps.length, 1);
   assert.equal(odoo.stats.calls, 2);
 });

@@ -89,6 +89,12 @@ const VERSIONS = {
   },
 };
 
+/** What Odoo 19 answers a request naming a database it lacks (fixture odoo19/09-error-wrong-db.json). */
+const NO_DATABASE_PAGE = "<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n" +
+  "<p>No database is selected and the requested URL was not found in the server-wide controllers.</p>\n" +
+  "<p>Please verify the hostname, <a href=/web/login>login</a> and try again.</p>\n\n" +
+  "<!-- Alternatively, use the X-Odoo-Database header. -->\n";
+
 const JSON_TYPE = "application/json; charset=utf-8";
 const HTML_TYPE = "text/html; charset=utf-8";
 const SERVER = "Werkzeug/2.2.2 Python/3.11.2";
@@ -283,8 +289,10 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
     }
     const dbHeader = req.headers.get("x-odoo-database");
     if (dbHeader !== null && dbHeader !== ds.db) {
+      // Odoo's server-wide 404 page, HTML (fixture odoo19/09); without the header a server with one
+      // database serves that one (fixture odoo19/16).
       await req.body?.cancel();
-      return json2Error(werkzeug("NotFound", 404, `database ${JSON.stringify(dbHeader)} not found`));
+      return html(404, NO_DATABASE_PAGE);
     }
     const auth = /^bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "");
     const cred = auth ? users.find((u) => u.apiKey && u.apiKey === auth[1].trim()) : undefined;

@@ -135,12 +135,6 @@ Deno.test("JSON-2: errors are 4xx/5xx with Odoo's serialized exception as the bo
         "werkzeug.exceptions.BadRequest",
         /could not parse the body as json/,
       ],
-      [
-        json2(sim, "crm.lead/search_count", {}, { "x-odoo-database": "other" }),
-        404,
-        "werkzeug.exceptions.NotFound",
-        /not found/,
-      ],
     ];
     for (const [pending, status, name, message] of cases) {
       const res = await pending;
