@@ -39,7 +39,6 @@ import { emptyProgress, type ImportProgress } from "./progress_bar.ts";
 import { sha1FromStoreFname, storeFnameProblem } from "./store_fname.ts";
 import { type VerifiedBody, verifiedBody } from "./verified_body.ts";
 
-
 /** What `importBackup()` needs. */
 export interface ImportDeps {
   sql: Sql;
@@ -92,8 +91,13 @@ export interface ImportSummary {
   copied: number;
   /** Files found already under their key (an earlier run stopped before recording them). */
   alreadyStored: number;
-  /** Files that could not be stored (see `failures`). */
+  /** Files that could not be stored (see `failures`): real failures, the only ones that make the run fail. */
   failed: number;
+  /**
+   * Attachments left alone on purpose, with their reason: links (`attachment_url`: no file to store) and
+   * attachments of leads deleted in Odoo (`lead_deleted`). Not failures: nothing here could be stored.
+   */
+  skipped: ImportFailure[];
   /** Files planned but not finished (interrupted). */
   abandoned: number;
   bytesUploaded: number;
@@ -166,6 +170,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     copied: 0,
     alreadyStored: 0,
     failed: 0,
+    skipped: [],
     abandoned: 0,
     bytesUploaded: 0,
     filestoreFiles: 0,
@@ -194,28 +199,39 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   report();
 
   // 2. Plan: rows to create, rows to skip, files to find.
-  const failures: { att: Attachment; target: LeadFileTarget | null; error: PasserelleError }[] = [];
+  const failures: {
+    att: Attachment;
+    target: LeadFileTarget | null;
+    error: PasserelleError;
+    code?: string;
+  }[] = [];
   const virtualTargets = new Map<number, LeadFileTarget>();
-  if (d.createMissing && orphans.length) {
+  // Attachments of leads that are not here: deleted in Odoo (skipped) or not synced yet (failures).
+  const leads = orphans.length ? await leadsByOdooId(d.sql, orphans.map((a) => a.resId!)) : new Map();
+  const deleted = orphans.length ? await deletedLeadTest(d.sql) : () => false;
+  const withLead: Attachment[] = [];
+  for (const a of orphans) {
+    if (leads.has(a.resId!)) withLead.push(a);
+    else if (deleted(a.resId!)) {
+      failures.push({ att: a, target: null, error: leadDeleted(a), code: "lead_deleted" });
+    } else failures.push({ att: a, target: null, error: leadMissing(a) });
+  }
+  if (d.createMissing && withLead.length) {
     if (d.dryRun) {
-      const leads = await leadsByOdooId(d.sql, orphans.map((a) => a.resId!));
-      for (const a of orphans) {
-        const leadId = leads.get(a.resId!);
-        if (leadId === undefined) failures.push({ att: a, target: null, error: leadMissing(a) });
-        else virtualTargets.set(a.id, virtualTarget(a, leadId));
-      }
+      for (const a of withLead) virtualTargets.set(a.id, virtualTarget(a, leads.get(a.resId!)!));
       summary.created = virtualTargets.size;
     } else {
-      const r = await createMissingLeadFiles(d.sql, orphans.map(missingRow));
+      const r = await createMissingLeadFiles(d.sql, withLead.map(missingRow));
       summary.created = r.created.length;
       const missing = new Set(r.leadMissing);
-      for (const a of orphans) {
+      for (const a of withLead) {
         if (missing.has(a.id)) failures.push({ att: a, target: null, error: leadMissing(a) });
         else kept.push(a);
       }
     }
   } else {
-    summary.notLinked = orphans.length;
+    // Only attachments whose lead is here can get a row: the advice to --create-missing counts those.
+    summary.notLinked = withLead.length;
   }
   const targets = await leadFilesByOdooId(d.sql, kept.map((a) => a.id));
   // A dry run creates nothing: the rows it would create are planned as they would be.
@@ -270,6 +286,11 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
 
   const known = await storedCopies(d.sql, items.flatMap((i) => (i.sha1 ? [i.sha1] : [])));
   progress.filesTotal = items.length + failures.filter((f) => f.target).length;
+  const noteFailure = (att: Attachment, target: LeadFileTarget | null, e: PasserelleError, code?: string) => {
+    addFailure(summary, att, target, e, code);
+    // The progress line's count is the summary's: one count everywhere.
+    progress.filesFailed = summary.failed;
+  };
   progress.bytesTotal = items.reduce((n, i) => n + i.size, 0);
 
   if (d.dryRun) {
@@ -282,7 +303,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         if (i.sha1) seen.add(i.sha1);
       }
     }
-    for (const f of failures) addFailure(summary, f.att, f.target, f.error);
+    for (const f of failures) noteFailure(f.att, f.target, f.error, f.code);
     return finish();
   }
 
@@ -314,7 +335,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         summary.skippedHeld += batch.done.filter((x) => !doneIds.has(x.id)).length;
         summary.skippedHeld += batch.failed.filter((x) => !failedIds.has(x.id)).length;
         for (const f of batch.failures) {
-          if (!f.target || failedIds.has(f.target.id)) addFailure(summary, f.att, f.target, f.error);
+          if (!f.target || failedIds.has(f.target.id)) noteFailure(f.att, f.target, f.error);
         }
       } catch (e) {
         fatal ??= e;
@@ -330,7 +351,6 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     if (o.kind === "failed") {
       buffer.failed.push({ id: o.target.id, code: o.error.code, message: o.error.message });
       buffer.failures.push({ att: o.att, target: o.target, error: o.error });
-      progress.filesFailed++;
     } else {
       buffer.done.push({
         id: o.item.target.id,
@@ -353,7 +373,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
 
   // Failures found while planning are recorded like the others.
   for (const f of failures) {
-    if (!f.target) addFailure(summary, f.att, null, f.error);
+    if (!f.target) noteFailure(f.att, null, f.error, f.code);
     else push({ kind: "failed", att: f.att, target: f.target, error: f.error });
   }
 
@@ -567,6 +587,26 @@ function makeItem(
   };
 }
 
+/**
+ * Whether a crm.lead id absent here was deleted in Odoo: the lead sync has finished a pass (it read every
+ * lead Odoo had) and has leads past that id, so a lead with this id would have been read.
+ */
+async function deletedLeadTest(sql: Sql): Promise<(crmLeadId: number) => boolean> {
+  const [r] = await sql<{ complete: boolean | null; max_id: number | null }[]>`
+    select (select passes > 0 from public.sync_state where source = 'odoo_leads') as complete,
+           (select max(odoo_id) from public.leads where source_email_id like 'odoo_crm_%') as max_id`;
+  return (id) => Boolean(r?.complete) && r.max_id !== null && id < r.max_id;
+}
+
+/** Reported as `lead_deleted` (a skip): the code stays Odoo's `lead_missing`, as the archive says it. */
+function leadDeleted(a: Attachment): PasserelleError {
+  return failure(
+    "lead_missing",
+    `crm.lead ${a.resId} of ${describe(a)} was deleted in Odoo (the lead sync read every lead and not this ` +
+      "one): the file has no lead to go with",
+  );
+}
+
 function leadMissing(a: Attachment): PasserelleError {
   return failure(
     "lead_missing",
@@ -614,20 +654,25 @@ function asFailure(e: unknown): PasserelleError {
   return new PasserelleError("internal", e instanceof Error ? e.message : String(e), false, { cause: e });
 }
 
+/** Why an attachment is skipped, not failed: nothing of it could be stored. */
+const SKIPPED = new Set(["attachment_url", "lead_deleted"]);
+
 function addFailure(
   s: ImportSummary,
   att: Attachment,
   target: LeadFileTarget | null,
   e: PasserelleError,
+  code: string = e.code,
 ): void {
-  s.failed++;
-  s.failures.push({
+  const skipped = SKIPPED.has(code);
+  if (!skipped) s.failed++;
+  (skipped ? s.skipped : s.failures).push({
     odooId: att.id,
     leadFileId: target && target.id > 0 ? target.id : null,
     leadId: target ? target.leadId : null,
     name: att.name,
     storeFname: att.storeFname,
-    code: e.code,
+    code,
     message: e.message,
   });
 }

@@ -385,7 +385,6 @@ Deno.test("importBackup() stores a real pg_dump backup's 5,000 files, then a sec
     assert.deepEqual(
       s.failures.map((x) => [x.odooId, x.code]).sort(),
       [
-        [f.special.url, "attachment_url"],
         [f.special.unsafe, "attachment_unsafe_path"],
         [f.special.missing, "attachment_missing"],
         [f.special.damaged, "checksum_mismatch"],
@@ -393,6 +392,12 @@ Deno.test("importBackup() stores a real pg_dump backup's 5,000 files, then a sec
         [f.special.noLead, "lead_missing"],
       ].sort(),
     );
+    assert.deepEqual(
+      s.skipped.map((x) => [x.odooId, x.code]),
+      [[f.special.url, "attachment_url"]],
+      "a link is skipped (nothing to store), not a failure",
+    );
+    assert.equal(s.failed, s.failures.length);
     assert.match(
       s.failures.find((x) => x.odooId === f.special.damaged)!.message,
       /has sha1 [0-9a-f]{40} but Odoo recorded/,
@@ -488,7 +493,6 @@ Deno.test("a dry run says what it would do and writes nothing", async () => {
         "attachment_in_database",
         "attachment_missing",
         "attachment_unsafe_path",
-        "attachment_url",
         "lead_missing",
       ],
     );
