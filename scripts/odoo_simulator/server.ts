@@ -12,8 +12,8 @@
  */
 import { OdooDataset } from "./dataset.ts";
 import { faults, OdooFault } from "./faults.ts";
-import { type CallEnv, isModelMethod, Orm } from "./orm.ts";
-import { MODELS } from "./schema.ts";
+import { type CallEnv, isModelMethod, Orm, PyFloat } from "./orm.ts";
+import { modelsFor } from "./schema.ts";
 import { relatedIds } from "./domain.ts";
 
 /** A login the simulator accepts. */
@@ -95,6 +95,12 @@ const NO_DATABASE_PAGE = "<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not
   "<p>Please verify the hostname, <a href=/web/login>login</a> and try again.</p>\n\n" +
   "<!-- Alternatively, use the X-Odoo-Database header. -->\n";
 
+/** What Odoo 19 answers a JSON-2 call whose body is not JSON (fixture odoo19/22). */
+const UNSUPPORTED_TYPE_PAGE = "<!doctype html>\n<html lang=en>\n<title>415 Unsupported Media Type</title>\n" +
+  "<h1>Unsupported Media Type</h1>\n<p>Request inferred type is compatible with [&#39;http&#39;] but " +
+  "&#39;/json/2/&lt;__model__&gt;/&lt;__method__&gt;&#39; is type=&#39;json2&#39;.<br><br>Please verify the " +
+  "Content-Type request header and try again.</p>\n";
+
 const JSON_TYPE = "application/json; charset=utf-8";
 const HTML_TYPE = "text/html; charset=utf-8";
 const SERVER = "Werkzeug/2.2.2 Python/3.11.2";
@@ -102,9 +108,10 @@ const SERVER = "Werkzeug/2.2.2 Python/3.11.2";
 /** Starts a simulator on 127.0.0.1; it listens when this returns (awaiting the result is harmless). */
 export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
   const ds = opts.dataset;
-  const orm = new Orm(ds);
   const users = opts.users ?? DEFAULT_USERS;
   const version = opts.version ?? 19;
+  const MODELS = modelsFor(version);
+  const orm = new Orm(ds, MODELS, version);
   const failures: Failures = {
     latencyMs: opts.latencyMs ?? 0,
     http502: 0,
@@ -241,7 +248,7 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
     throw faults.keyError(String(service)); // fixture 31
   };
 
-  const jsonRpcAnswer = (id: unknown, run: () => unknown, headers: HeadersInit = {}): Response => {
+  const jsonRpcAnswer = (id: unknown, run: () => unknown, headers: Record<string, string> = {}): Response => {
     try {
       const result = run();
       // A method returning None gives no `result` key at all (fixture 30).
@@ -281,12 +288,6 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
 
   const json2 = async (req: Request, path: string): Promise<Response> => {
     const [, , , modelName, methodName] = path.split("/").map(decodeURIComponent);
-    if (req.method !== "POST") {
-      await req.body?.cancel();
-      return json2Error(
-        werkzeug("MethodNotAllowed", 405, "The method is not allowed for the requested URL."),
-      );
-    }
     const dbHeader = req.headers.get("x-odoo-database");
     if (dbHeader !== null && dbHeader !== ds.db) {
       // Odoo's server-wide 404 page, HTML (fixture odoo19/09); without the header a server with one
@@ -294,22 +295,26 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
       await req.body?.cancel();
       return html(404, NO_DATABASE_PAGE);
     }
-    const auth = /^bearer\s+(.+)$/i.exec(req.headers.get("authorization") ?? "");
-    const cred = auth ? users.find((u) => u.apiKey && u.apiKey === auth[1].trim()) : undefined;
-    const user = cred ? userByLogin(cred.login) : undefined;
-    if (!cred || !user) {
+    if (req.method !== "POST") {
       await req.body?.cancel();
-      return json2Error(werkzeug("Unauthorized", 401, "Invalid apikey"));
+      return json2Error(werkzeug("NotFound", 404, "Did you mean POST /json/2/<model>/<method>?")); // 19
     }
     const text = await req.text();
     const mimetype = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (text.length > 0 && mimetype !== "application/json") {
-      return html(
-        400,
-        "<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n" +
-          `<p>Request inferred type is compatible with [&#39;http&#39;] but &#39;${path}&#39; is ` +
-          "type=&#39;json2&#39;.</p>\n",
-      );
+      // fixture odoo19/22: a text/plain body is refused before authentication, as HTML.
+      return html(415, UNSUPPORTED_TYPE_PAGE, { accept: "application/json" });
+    }
+    const authorization = req.headers.get("authorization");
+    const auth = /^bearer\s+(.+)$/i.exec(authorization ?? "");
+    const cred = auth ? users.find((u) => u.apiKey && u.apiKey === auth[1].trim()) : undefined;
+    const user = cred ? userByLogin(cred.login) : undefined;
+    if (!cred || !user) {
+      // fixtures odoo19/15 (no Authorization) and 08 (a wrong key).
+      const said = auth
+        ? "Invalid apikey"
+        : "User not authenticated, use an API Key with a Bearer Authorization header.";
+      return json2Error(werkzeug("Unauthorized", 401, said), {}, { "www-authenticate": "Bearer " });
     }
     let body: Record<string, unknown> = {};
     if (text.length > 0) {
@@ -337,8 +342,10 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
       return json(result ?? null, 200);
     } catch (e) {
       let fault = asFault(e);
-      if (fault.odooName === "builtins.AttributeError") fault = werkzeug("NotFound", 404, fault.message);
-      else if (fault.odooName === "builtins.TypeError") {
+      if (fault.odooName === "builtins.AttributeError") {
+        // fixture odoo19/07: "The method 'crm.lead.no_such_method' does not exist"
+        fault = werkzeug("NotFound", 404, `The method '${modelName}.${methodName}' does not exist`);
+      } else if (fault.odooName === "builtins.TypeError") {
         fault = werkzeug("UnprocessableEntity", 422, fault.message);
       }
       return json2Error(fault, env.context);
@@ -533,19 +540,33 @@ const STATUS_TEXT: Record<number, string> = {
   422: "Unprocessable Entity",
 };
 
-function json2Error(fault: OdooFault, context: Record<string, unknown> = {}): Response {
-  return json(fault.serialize(context), fault.json2Status);
+function json2Error(
+  fault: OdooFault,
+  context: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  return json(fault.serialize(context), fault.json2Status, headers);
 }
 
-function json(body: unknown, status: number, headers: HeadersInit = {}): Response {
-  return new Response(JSON.stringify(body), {
+function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  const ok: Record<string, string> = status === 200 ? { "x-content-type-options": "nosniff" } : {};
+  return new Response(pyJson(body), {
     status,
-    headers: { "content-type": JSON_TYPE, server: SERVER, ...headers },
+    headers: { "content-type": JSON_TYPE, server: SERVER, ...ok, ...headers },
   });
 }
 
-function html(status: number, body: string): Response {
-  return new Response(body, { status, headers: { "content-type": HTML_TYPE, server: SERVER } });
+const MARK = JSON.stringify(PyFloat.MARK).slice(1, -1); // as JSON.stringify escapes it
+const MARKED = new RegExp(`"${MARK.replace(/\\/g, "\\\\")}([^"]*)"`, "g");
+
+/** JSON as Python writes it: a float stays a float (`45000.0`, fixture odoo19/02), an int an int. */
+function pyJson(body: unknown): string {
+  const text = JSON.stringify(body, (_k, v) => (v instanceof PyFloat ? v.text() : v));
+  return text.includes(MARK) ? text.replace(MARKED, "$1") : text;
+}
+
+function html(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { "content-type": HTML_TYPE, server: SERVER, ...headers } });
 }
 
 function sessionCookie(): string {
