@@ -379,3 +379,40 @@ Deno.test("a JSON-RPC answer without a result key reads as null", async () => {
   assert.equal(e.code, "odoo_malformed");
   assert.match(e.message, /answered null/);
 });
+
+Deno.test("jsonrpc: a later client of the process for the same URL, database and login reuses the uid and version (no password hashing again); an auth error forgets them", async () => {
+  await withSim({}, async (sim) => {
+    const first = createOdooClient(config(sim.url), deps());
+    await first.searchCount("crm.lead", []);
+    await first.version();
+    const authenticated = sim.stats.byMethod["common.authenticate"];
+    assert.equal(authenticated, 1);
+    const second = createOdooClient(config(sim.url), deps());
+    await second.searchCount("crm.lead", []);
+    assert.equal((await second.version()).major, 19);
+    assert.equal(sim.stats.byMethod["common.authenticate"], 1, "the uid learnt by the first client");
+    assert.equal(sim.stats.byMethod["common.version"], 1, "the version too");
+    assert.equal(second.stats.calls, 1, "one request: the call itself");
+    const wrong = createOdooClient(config(sim.url, { secret: "not-the-password" }), deps());
+    assert.equal((await rejects(wrong.searchCount("crm.lead", []))).code, "odoo_auth_failed");
+    const third = createOdooClient(config(sim.url), deps());
+    await third.searchCount("crm.lead", []);
+    assert.equal(
+      sim.stats.byMethod["common.authenticate"],
+      2,
+      "asked again after Odoo refused the credentials",
+    );
+  });
+});
+
+Deno.test("json2: model calls go without asking for the uid first (the key names the user)", async () => {
+  await withSim({}, async (sim) => {
+    const odoo = createOdooClient(
+      config(sim.url, { transport: "json2", secret: "odoo-api-key-demo" }),
+      deps(),
+    );
+    await odoo.searchCount("crm.lead", []);
+    assert.equal(odoo.stats.calls, 1);
+    assert.equal(sim.stats.byMethod["res.users.context_get"], undefined);
+  });
+});

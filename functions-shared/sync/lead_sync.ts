@@ -98,10 +98,59 @@ async function loadState(sql: Sql, source: string, companyName: string): Promise
   return row;
 }
 
+interface Page {
+  leads: OdooLead[];
+  partners: unknown[];
+}
+
+/** How long tag names read from Odoo are reused by later calls of the same process. */
+const TAGS_TTL_MS = 5 * 60_000;
+
 /** Builds the step: `odoo` reads, `sql` writes; tests and benchmarks count both. */
 export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
   const source = opts.source ?? "odoo_leads";
   const maxPage = opts.maxPageSize ?? 5000;
+  // Tag names, kept between calls (a call is short, an isolate serves many): read again when a lead
+  // carries a tag id not known yet, or after TAGS_TTL_MS.
+  let tagCache: { names: Record<string, string>; at: number } | null = null;
+
+  async function tagNames(leads: OdooLead[]): Promise<Record<string, string>> {
+    const stale = !tagCache || performance.now() - tagCache.at > TAGS_TTL_MS ||
+      leads.some((l) => Array.isArray(l.tag_ids) && l.tag_ids.some((id) => !(String(id) in tagCache!.names)));
+    if (stale) {
+      const rows = await odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
+        fields: ["id", "name"],
+        order: "id asc",
+        context: ALL,
+      });
+      tagCache = {
+        names: Object.fromEntries(rows.map((t) => [String(t.id), t.name])),
+        at: performance.now(),
+      };
+    }
+    return tagCache!.names;
+  }
+
+  /** One page: the leads, then their partners with their parents (`parent_of`). */
+  async function readPage(domain: Domain, limit: number): Promise<Page> {
+    const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
+      fields: LEAD_FIELDS,
+      order: "id asc",
+      limit,
+      context: ALL,
+    });
+    const partnerIds = [...new Set(leads.flatMap((l) => (l.partner_id ? [l.partner_id[0]] : [])))];
+    // The leads' partners and, in the same call, their parents up to the commercial partner, so that a
+    // company whose leads all point at its people still gets its own e-mail, phone and address.
+    const partners = partnerIds.length
+      ? await odoo.searchRead("res.partner", [["id", "parent_of", partnerIds]], {
+        fields: PARTNER_FIELDS,
+        order: "id asc",
+        context: ALL,
+      })
+      : [];
+    return { leads, partners };
+  }
   return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
     const { sql, budget } = ctx;
     // One sync at a time per source: a session lock on a reserved connection,
@@ -124,12 +173,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
 
     async function syncPages(db: Sql): Promise<StepResult> {
       let state = await loadState(db, source, opts.companyName);
-      const tagRows = await odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
-        fields: ["id", "name"],
-        order: "id asc",
-        context: ALL,
-      });
-      const tags = Object.fromEntries(tagRows.map((t) => [String(t.id), t.name]));
+      let next: Promise<Page> | null = null;
       let pageSize = opts.pageSize ?? 2000;
       let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false;
       const cpuPerLead: number[] = [];
@@ -148,14 +192,9 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
                    where source = ${source}`;
           state = { ...state, pass_high: high };
         }
-        const domain = passDomain(state);
         const cpu0 = budget.cpuMs();
-        const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
-          fields: LEAD_FIELDS,
-          order: "id asc",
-          limit: pageSize,
-          context: ALL,
-        });
+        const { leads, partners } = await (next ?? readPage(passDomain(state), pageSize));
+        next = null;
         if (leads.length === 0) {
           // An empty page ends the pass (a short one does not: ids have gaps
           // and rows may be hidden); the next pass reads what changed since.
@@ -167,18 +206,14 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           passDone = true;
           break;
         }
-        const partnerIds = [...new Set(leads.flatMap((l) => (l.partner_id ? [l.partner_id[0]] : [])))];
-        // The leads' partners and, in the same call, their parents up to the commercial partner
-        // (`parent_of`), so that a company whose leads all point at its people still gets its own
-        // e-mail, phone and address.
-        const partners = partnerIds.length
-          ? await odoo.searchRead("res.partner", [["id", "parent_of", partnerIds]], {
-            fields: PARTNER_FIELDS,
-            order: "id asc",
-            context: ALL,
-          })
-          : [];
         const lastId = leads[leads.length - 1].id;
+        const tags = await tagNames(leads);
+        // Odoo reads the next page while PostgreSQL writes this one. A page read for a call whose
+        // budget then ends is dropped: the next call reads it again.
+        if (!budget.spent()) {
+          next = readPage(passDomain({ ...state, cursor_id: lastId }), pageSize);
+          next.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
+        }
         const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
           select * from passerelle.sync_odoo_leads_page(${source}, ${state.company_id}, ${
           db.json(leads as never)
