@@ -6,12 +6,13 @@
  * Options: --port (default 8069, 0 for any), --leads (3000), --attachments (13% of leads),
  * --activities (a third of leads), --seed (1), --latency ms (0), --version 17|19 (19),
  * --large-attachments N (0) and --large-bytes B (20000000), --fixtures (serve the recorded
- * database instead of a generated one). Prints the URL and credentials; Ctrl-C stops it.
+ * database instead of a generated one), --cost odoo17 (spend the time a real threaded Odoo 17 spends:
+ * per request, per value read, per byte of attachment, 0.41 s per authenticate; see ODOO17_COSTS). Prints the URL and credentials; Ctrl-C stops it.
  */
 import { parseArgs } from "node:util";
 import { generateDataset } from "./dataset.ts";
 import { fixtureDataset } from "./fixture_dataset.ts";
-import { DEFAULT_USERS, startOdooSimulator } from "./server.ts";
+import { DEFAULT_USERS, ODOO17_COSTS, startOdooSimulator } from "./server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     "large-attachments": { type: "string", default: "0" },
     "large-bytes": { type: "string", default: "20000000" },
     fixtures: { type: "boolean", default: false },
+    cost: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -34,7 +36,7 @@ if (values.help) {
   console.log(
     "deno run -A scripts/odoo_simulator/main.ts [--port 8069] [--leads 3000] [--attachments N] " +
       "[--activities N] [--seed 1] [--latency ms] [--version 17|19] [--large-attachments N] " +
-      "[--large-bytes B] [--fixtures]",
+      "[--large-bytes B] [--fixtures] [--cost odoo17]",
   );
   Deno.exit(0);
 }
@@ -55,6 +57,11 @@ if (version !== 17 && version !== 19) {
   Deno.exit(2);
 }
 
+if (values.cost !== undefined && values.cost !== "odoo17") {
+  console.error(`--cost must be odoo17 (got "${values.cost}")`);
+  Deno.exit(2);
+}
+
 const started = performance.now();
 const dataset = values.fixtures ? fixtureDataset() : generateDataset({
   leads: int("leads", values.leads)!,
@@ -71,6 +78,7 @@ const sim = await startOdooSimulator({
   port: int("port", values.port),
   latencyMs: int("latency", values.latency),
   version,
+  cost: values.cost === "odoo17" ? ODOO17_COSTS : undefined,
 });
 
 const count = (model: string) => dataset.table(model).size;

@@ -147,8 +147,18 @@ begin
          (excluded.customer_id, excluded.name, excluded.email, excluded.phone);
 
   with src as (
-    select l, (l ->> 'id')::integer as oid, passerelle.odoo_m2o_id(l -> 'partner_id') as partner_id
+    select l, (l ->> 'id')::integer as oid, passerelle.odoo_m2o_id(l -> 'partner_id') as partner_id,
+           lower(passerelle.odoo_text(l -> 'partner_name')) as partner_lname
       from jsonb_array_elements(leads) l
+  ),
+  -- By name: the customer of an Odoo partner of that name first, else the name-only one (one row per
+  -- name of the page, joined by hash: a per-lead lookup costs a millisecond each).
+  by_name as (
+    select distinct on (lower(c.name)) lower(c.name) as lname, c.id
+      from public.customers c
+     where c.company_id = company
+       and lower(c.name) in (select s.partner_lname from src s where s.partner_id is null)
+     order by lower(c.name), c.odoo_partner_id is null, c.id
   ),
   mapped as (
     select company as company_id,
@@ -180,13 +190,7 @@ begin
       left join sync_partners p on p.id = s.partner_id
       left join public.customers cu_p
              on cu_p.company_id = company and cu_p.odoo_partner_id = coalesce(p.commercial_id, s.partner_id)
-      -- By name: the customer of an Odoo partner of that name first, else the name-only one.
-      left join lateral (
-        select c.id from public.customers c
-         where s.partner_id is null and c.company_id = company
-           and lower(c.name) = lower(passerelle.odoo_text(s.l -> 'partner_name'))
-         order by c.odoo_partner_id is null, c.id
-         limit 1) cu_n on true
+      left join by_name cu_n on s.partner_id is null and cu_n.lname = s.partner_lname
       left join public.contacts ct on ct.company_id = company and ct.odoo_partner_id = s.partner_id and not p.is_company
   ),
   -- What this read says of the lead, hashed: the same hash is the same lead, whatever write_date says
