@@ -172,7 +172,7 @@ export const benchSync: Bench = async (report, { quick }) => {
  * read authenticates first, as the sync's process already did: both are timed without it.
  */
 async function benchAgainstOdooRead(
-  report: (row: Parameters<Parameters<Bench>[0]>[0]) => void,
+  report: Report,
   quick: boolean,
 ) {
   const leads = quick ? 2_000 : 3_000;
