@@ -215,21 +215,32 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       started = true;
       await settle(f, () => uploadStreamed(f));
     }
-    for (const group of readBatches(sized, o.maxReadBytes)) {
-      // Finish what is in flight; give back what cannot start in time.
-      if (started && budget.spent()) {
-        outcome.released!.push(...group.map((g) => g.file.id));
-        continue;
-      }
-      started = true;
+    const groups = readBatches(sized, o.maxReadBytes);
+    const readGroup = (group: typeof sized): Promise<Map<number, Content>> => {
       const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
-      const contents: Map<number, Content> = needsRead.length
-        ? await readContents(
+      return needsRead.length
+        ? readContents(
           odoo,
           needsRead.map((g) => ({ id: g.file.id, odooId: g.file.odoo_id!, size: g.size })),
           { maxBytes: o.maxReadBytes },
         )
-        : new Map();
+        : Promise.resolve(new Map());
+    };
+    // Odoo encodes the next group while this one uploads: at most two groups' bytes in memory.
+    let prefetched: Promise<Map<number, Content>> | null = null;
+    for (const [i, group] of groups.entries()) {
+      // Finish what is in flight (a group already read included); give back what cannot start in time.
+      if (started && !prefetched && budget.spent()) {
+        outcome.released!.push(...group.map((g) => g.file.id));
+        continue;
+      }
+      started = true;
+      const contents = await (prefetched ?? readGroup(group));
+      prefetched = null;
+      if (i + 1 < groups.length && !budget.spent()) {
+        prefetched = readGroup(groups[i + 1]);
+        prefetched.catch(() => {}); // (readContents maps failures to contents; awaited next turn)
+      }
       await mapLimit(group, o.concurrency, (g) =>
         settle(g.file, () => {
           const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
