@@ -4,7 +4,7 @@
  *   deno run -A scripts/odoo_simulator/main.ts --port 8069 --leads 3000 --attachments 500 --latency 20
  *
  * Options: --port (default 8069, 0 for any), --leads (3000), --attachments (13% of leads),
- * --activities (a third of leads), --seed (1), --latency ms (0), --version 17|19 (19),
+ * --activities (a third of leads), --seed (1), --latency ms (0), --version 17|19 (19; 17 with --fixtures),
  * --large-attachments N (0) and --large-bytes B (20000000), --fixtures (serve the recorded
  * database instead of a generated one), --cost odoo17 (spend the time a real threaded Odoo 17 spends:
  * per request, per value read, per byte of attachment, 0.41 s per authenticate; see ODOO17_COSTS). Prints the URL and credentials; Ctrl-C stops it.
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     activities: { type: "string" },
     seed: { type: "string", default: "1" },
     latency: { type: "string", default: "0" },
-    version: { type: "string", default: "19" },
+    version: { type: "string" },
     "large-attachments": { type: "string", default: "0" },
     "large-bytes": { type: "string", default: "20000000" },
     fixtures: { type: "boolean", default: false },
@@ -51,7 +51,8 @@ const int = (name: string, v: string | undefined): number | undefined => {
   return n;
 };
 
-const version = int("version", values.version);
+// The recorded database is an Odoo 17's: --fixtures plays 17 unless told otherwise.
+const version = int("version", values.version ?? (values.fixtures ? "17" : "19"));
 if (version !== 17 && version !== 19) {
   console.error(`--version must be 17 or 19 (got "${values.version}")`);
   Deno.exit(2);
