@@ -81,11 +81,12 @@ export interface CostModel {
 /**
  * Measured on a real Odoo 17.0-20240709, threaded, 3,000 leads (issue 16): search_read of the 3,000
  * leads' 18 fields 0.39–0.62 s, so about 9 µs per value; common.authenticate 0.41 s; 392 attachments
- * (49.8 MB) read in 20 batched calls in 2.15–2.73 s, so about 21 MB/s of content; a call that does
- * almost nothing takes 3–15 ms (fixtures odoo19/* `seconds`): 5 ms.
+ * (49.8 MB) read in 20 batched calls in 2.15–2.73 s, so about 21 MB/s of content; read one per call they
+ * took 7.2 s at best, about 12 ms per call beyond their content (authenticated calls recorded from Odoo
+ * 19 took 15–29 ms, refused ones 2–4 ms: fixtures odoo19/* `seconds`).
  */
 export const ODOO17_COSTS: CostModel = {
-  requestMs: 5,
+  requestMs: 12,
   authenticateMs: 410,
   valueUs: 9,
   binaryBytesPerS: 21e6,
