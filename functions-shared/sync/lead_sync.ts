@@ -174,7 +174,8 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
     async function syncPages(db: Sql): Promise<StepResult> {
       let state = await loadState(db, source, opts.companyName);
       let next: Promise<Page> | null = null;
-      let pageSize = opts.pageSize ?? 2000;
+      // A small first page, so that PostgreSQL starts writing while Odoo reads the next (twice as big).
+      let pageSize = opts.pageSize ?? 500;
       let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false;
       const cpuPerLead: number[] = [];
 
@@ -208,6 +209,13 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         }
         const lastId = leads[leads.length - 1].id;
         const tags = await tagNames(leads);
+        // Size the next page to the CPU left (parsing and encoding dominate), at most twice this one.
+        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
+        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
+        pageSize = Math.max(
+          100,
+          Math.min(maxPage, 2 * leads.length, Math.floor((cpuLeft * 0.5) / perLead)),
+        );
         // Odoo reads the next page while PostgreSQL writes this one. A page read for a call whose
         // budget then ends is dropped: the next call reads it again.
         if (!budget.spent()) {
@@ -227,11 +235,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         pages++;
         state = { ...state, cursor_id: lastId };
         ctx.sampleMemory?.();
-        // Size the next page to the CPU left: parsing and encoding dominate.
         cpuPerLead.push((budget.cpuMs() - cpu0) / leads.length);
-        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
-        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
-        pageSize = Math.max(100, Math.min(maxPage, Math.floor((cpuLeft * 0.5) / perLead)));
       }
 
       const remaining = passDone

@@ -171,7 +171,7 @@ export const benchSync: Bench = async (report, { quick }) => {
  * simulator that spends a real Odoo 17's time (`--cost odoo17`, calibrated on issue 16's figures). The
  * read authenticates first, as the sync's process already did: both are timed without it.
  */
-async function benchAgainstOdooRead(
+export async function benchAgainstOdooRead(
   report: Report,
   quick: boolean,
 ) {
