@@ -209,12 +209,13 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         }
         const lastId = leads[leads.length - 1].id;
         const tags = await tagNames(leads);
-        // Size the next page to the CPU left (parsing and encoding dominate), at most twice this one.
+        // Size the next page to the CPU left (parsing and encoding dominate), at most twice the size
+        // this one was asked for (a short page, at the end of a pass, does not shrink the next).
         const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
         const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
         pageSize = Math.max(
           100,
-          Math.min(maxPage, 2 * leads.length, Math.floor((cpuLeft * 0.5) / perLead)),
+          Math.min(maxPage, 2 * pageSize, Math.floor((cpuLeft * 0.5) / perLead)),
         );
         // Odoo reads the next page while PostgreSQL writes this one. A page read for a call whose
         // budget then ends is dropped: the next call reads it again.
