@@ -79,8 +79,10 @@ export interface ImportSummary {
   matched: number;
   /** `lead_files` rows created (`createMissing`); in a dry run, rows that would be. */
   created: number;
-  /** crm.lead attachments without a `lead_files` row, left alone (no `createMissing`). */
+  /** crm.lead attachments without a `lead_files` row whose lead is here, left alone (no `createMissing`). */
   notLinked: number;
+  /** crm.lead attachments of leads not synced yet, left alone (no `createMissing`; with it, failures). */
+  notSynced: number;
   /** Already stored: skipped. */
   skippedDone: number;
   /** Held by the archive function (live claim), before or during the import: skipped. */
@@ -164,6 +166,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     matched: 0,
     created: 0,
     notLinked: 0,
+    notSynced: 0,
     skippedDone: 0,
     skippedHeld: 0,
     uploaded: 0,
@@ -214,7 +217,8 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     if (leads.has(a.resId!)) withLead.push(a);
     else if (deleted(a.resId!)) {
       failures.push({ att: a, target: null, error: leadDeleted(a), code: "lead_deleted" });
-    } else failures.push({ att: a, target: null, error: leadMissing(a) });
+    } else if (d.createMissing) failures.push({ att: a, target: null, error: leadMissing(a) });
+    else summary.notSynced++; // not part of this run: nothing asked to create its row
   }
   if (d.createMissing && withLead.length) {
     if (d.dryRun) {

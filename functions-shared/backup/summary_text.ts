@@ -44,6 +44,13 @@ export function formatSummary(s: ImportSummary, opts: { failuresPath?: string | 
   if (s.abandoned) rows.push(["not done (interrupted)", n.format(s.abandoned)]);
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) lines.push(`  ${label.padEnd(width)}  ${value}`);
+  if (s.notSynced) {
+    lines.push(
+      `  ${
+        n.format(s.notSynced)
+      } crm.lead attachments belong to leads not synced yet: run sync-odoo-leads first`,
+    );
+  }
   if (s.notLinked) {
     lines.push(
       `  ${

@@ -9,6 +9,7 @@ const base: ImportSummary = {
   matched: 17_366,
   created: 0,
   notLinked: 12,
+  notSynced: 0,
   skippedDone: 0,
   skippedHeld: 1,
   uploaded: 17_000,
