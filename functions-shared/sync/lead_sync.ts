@@ -174,6 +174,9 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
     async function syncPages(db: Sql): Promise<StepResult> {
       let state = await loadState(db, source, opts.companyName);
       let next: Promise<Page> | null = null;
+      // Tag names (when not known from an earlier call) are read while the first page is.
+      const tagsWarm = tagNames([]);
+      tagsWarm.catch(() => {});
       // A small first page, so that PostgreSQL starts writing while Odoo reads the next (twice as big).
       let pageSize = opts.pageSize ?? 500;
       let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false;
@@ -181,13 +184,18 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
 
       while (!budget.spent()) {
         if (state.pass_high === null) {
-          // The newest write_date Odoo has now: the next pass starts there.
-          const [newest] = await odoo.searchRead<OdooLead>("crm.lead", [], {
+          // The newest write_date Odoo has now: the next pass starts there. The first page is read
+          // meanwhile: an edit made between the two reads has a write_date >= the one read, so the next
+          // pass reads it again either way.
+          const newestRead = odoo.searchRead<OdooLead>("crm.lead", [], {
             fields: ["write_date"],
             order: "write_date desc",
             limit: 1,
             context: ALL,
           });
+          next = readPage(passDomain(state), pageSize);
+          next.catch(() => {});
+          const [newest] = await newestRead;
           const high = newest && newest.write_date ? newest.write_date : "1970-01-01 00:00:00";
           await db`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
                    where source = ${source}`;
@@ -208,6 +216,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           break;
         }
         const lastId = leads[leads.length - 1].id;
+        await tagsWarm;
         const tags = await tagNames(leads);
         // Size the next page to the CPU left (parsing and encoding dominate), at most twice the size
         // this one was asked for (a short page, at the end of a pass, does not shrink the next).
