@@ -179,34 +179,49 @@ export type Database = {
       };
       "customers": {
         Row: {
+          "city": string | null;
           "company_id": number;
+          "country": string | null;
           "created_at": string;
           "email": string | null;
           "id": number;
           "name": string;
           "odoo_partner_id": number | null;
           "phone": string | null;
+          "postal_code": string | null;
+          "street": string | null;
+          "street2": string | null;
           "updated_at": string;
         };
         ComputedFields: never;
         Insert: {
+          "city"?: string | null;
           "company_id": number;
+          "country"?: string | null;
           "created_at"?: string;
           "email"?: string | null;
           "id"?: never;
           "name": string;
           "odoo_partner_id"?: number | null;
           "phone"?: string | null;
+          "postal_code"?: string | null;
+          "street"?: string | null;
+          "street2"?: string | null;
           "updated_at"?: string;
         };
         Update: {
+          "city"?: string | null;
           "company_id"?: number;
+          "country"?: string | null;
           "created_at"?: string;
           "email"?: string | null;
           "id"?: never;
           "name"?: string;
           "odoo_partner_id"?: number | null;
           "phone"?: string | null;
+          "postal_code"?: string | null;
+          "street"?: string | null;
+          "street2"?: string | null;
           "updated_at"?: string;
         };
         Relationships: [
@@ -566,6 +581,7 @@ export type Database = {
           "source": string | null;
           "source_created_at": string | null;
           "source_email_id": string | null;
+          "source_hash": string | null;
           "source_updated_at": string | null;
           "stage": string | null;
           "tags": (string)[];
@@ -607,6 +623,7 @@ export type Database = {
           "source"?: string | null;
           "source_created_at"?: string | null;
           "source_email_id"?: string | null;
+          "source_hash"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
           "tags"?: (string)[];
@@ -647,6 +664,7 @@ export type Database = {
           "source"?: string | null;
           "source_created_at"?: string | null;
           "source_email_id"?: string | null;
+          "source_hash"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
           "tags"?: (string)[];

@@ -9,7 +9,7 @@
  *   --mapping file.csv   read attachments from the seed's mapping CSV (id,store_fname,name,mimetype)
  *                        instead of dump.sql
  *   --failures file.csv  where to write the failures (written even when empty); by default
- *                        import-dump-failures-<time>.csv, only when there are some
+ *                        import-dump-failures-<time>.csv, only when there are some; never in a dry run
  *
  * Settings come from the environment: SUPABASE_DB_URL (or DATABASE_URL), and for storage STORAGE_KIND
  * (supabase by default, or local), STORAGE_BUCKET, STORAGE_LOCAL_DIR, SUPABASE_URL and
@@ -18,8 +18,9 @@
  *
  * Ctrl-C stops taking files, abandons those in flight (nothing half-recorded), prints the summary and
  * exits 130; run the same command again to resume. A second Ctrl-C exits at once.
- * Exit codes: 0 all stored, 1 some failed (see the CSV) or the import stopped on an error, 2 bad usage
- * or settings, 130 interrupted.
+ * Exit codes: 0 every file that can be stored is stored (links and attachments of leads deleted in Odoo
+ * are skipped, with their reason, not failures), 1 some failed (see the CSV) or the import stopped on an
+ * error, 2 bad usage or settings, 130 interrupted.
  */
 import { parseArgs } from "node:util";
 import { connectDb } from "../functions-shared/db.ts";
@@ -197,7 +198,8 @@ async function main(): Promise<number> {
     });
     bar.finish();
     let failuresPath: string | null = null;
-    if (summary.failures.length || values.failures) {
+    // A dry run writes nothing, a failures file included: its summary lists the failures by reason.
+    if (!summary.dryRun && (summary.failures.length || values.failures)) {
       failuresPath = values.failures ??
         `import-dump-failures-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}.csv`;
       await Deno.writeTextFile(failuresPath, failuresCsv(summary.failures));

@@ -19,7 +19,7 @@ import { storedCopies } from "../backup/lead_file_ledger.ts";
 import { verifiedBody } from "../backup/verified_body.ts";
 import type { OdooClient } from "../odoo/client.ts";
 import type { OdooReader } from "../sync/odoo_reader.ts";
-import { discoverAttachments } from "./attachment_discovery.ts";
+import { assertCanReadLeads, discoverAttachments } from "./attachment_discovery.ts";
 import { type Content, readBatches, readContents } from "./attachment_content.ts";
 import {
   claimLeadFiles,
@@ -227,22 +227,33 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       started = true;
       await measured(() => settle(f, () => uploadStreamed(f)));
     }
-    for (const group of readBatches(sized, o.maxReadBytes)) {
-      // Finish what is in flight; give back what cannot start in time.
-      if (!fits()) {
+    const groups = readBatches(sized, o.maxReadBytes);
+    const readGroup = (group: typeof sized): Promise<Map<number, Content>> => {
+      const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
+      return needsRead.length
+        ? readContents(
+          odoo,
+          needsRead.map((g) => ({ id: g.file.id, odooId: g.file.odoo_id!, size: g.size })),
+          { maxBytes: o.maxReadBytes },
+        )
+        : Promise.resolve(new Map());
+    };
+    // Odoo encodes the next group while this one uploads: at most two groups' bytes in memory.
+    let prefetched: Promise<Map<number, Content>> | null = null;
+    for (const [i, group] of groups.entries()) {
+      // Finish what is in flight (a group already read included); give back what cannot start in time.
+      if (!prefetched && !fits()) {
         outcome.released!.push(...group.map((g) => g.file.id));
         continue;
       }
       started = true;
       await measured(async () => {
-        const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
-        const contents: Map<number, Content> = needsRead.length
-          ? await readContents(
-            odoo,
-            needsRead.map((g) => ({ id: g.file.id, odooId: g.file.odoo_id!, size: g.size })),
-            { maxBytes: o.maxReadBytes },
-          )
-          : new Map();
+        const contents = await (prefetched ?? readGroup(group));
+        prefetched = null;
+        if (i + 1 < groups.length && fits()) {
+          prefetched = readGroup(groups[i + 1]);
+          prefetched.catch(() => {}); // (readContents maps failures to contents; awaited next turn)
+        }
         await mapLimit(group, o.concurrency, (g) =>
           settle(g.file, () => {
             const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
@@ -274,6 +285,8 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
     const { sql, budget } = ctx;
     // Before any Odoo call: without the bucket every file would be read, then refused.
     await store.checkBucket();
+    // A login without Sales rights sees no attachment at all: refuse it before anything is done.
+    await assertCanReadLeads(odoo);
     const discovery = o.discover
       ? await discoverAttachments({ odoo, sql, budget })
       : { pages: 0, seen: 0, created: 0, passDone: false };

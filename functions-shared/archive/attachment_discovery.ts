@@ -8,6 +8,7 @@
  * synced later are found too.
  */
 import type { Sql } from "../deps.ts";
+import { PasserelleError } from "../errors.ts";
 import type { Budget } from "../engine/budget.ts";
 import type { OdooReader } from "../sync/odoo_reader.ts";
 
@@ -31,6 +32,29 @@ export interface DiscoveryResult {
   created: number;
   /** The pass reached its end in this call. */
   passDone: boolean;
+}
+
+/**
+ * Fails with odoo_access_denied when the login may not read crm.lead. Odoo does not refuse such a login's
+ * `ir.attachment.search_read` on leads: it answers `[]` (fixture odoo/50), which would look like a CRM
+ * without files. Reading one lead id refuses it explicitly (fixtures odoo/23, odoo19/05).
+ */
+export async function assertCanReadLeads(odoo: OdooReader): Promise<void> {
+  try {
+    await odoo.searchRead("crm.lead", [], { fields: ["id"], limit: 1, context: { active_test: false } });
+  } catch (e) {
+    if (!(e instanceof PasserelleError) || e.code !== "odoo_access_denied") throw e;
+    const said = (e.cause as { message?: string } | undefined)?.message ?? e.message;
+    const groups = [...said.matchAll(/^\s*-\s*(.+)$/gm)].map((m) => `"${m[1].trim()}"`);
+    const right = groups.length ? groups.join(" or ") : `"Sales/User: Own Documents Only"`;
+    throw new PasserelleError(
+      "odoo_access_denied",
+      `This Odoo login may not read crm.lead records, so Odoo hides every lead's attachments from it ` +
+        `(it lists none): give it the Sales right ${right} (Odoo said: ${said.split("\n")[0]})`,
+      false,
+      { cause: e },
+    );
+  }
 }
 
 /** Runs discovery pages while `budget` allows and less than `share` of it is used. */
@@ -71,7 +95,10 @@ export async function discoverAttachments(
       ), ins as (
         insert into public.lead_files (lead_id, odoo_id, name, mimetype, checksum, file_size, odoo_type, store_fname)
         select l.id, a.id, coalesce(passerelle.odoo_text(a.name), 'attachment-' || a.id),
-               passerelle.odoo_text(a.mimetype), passerelle.odoo_text(a.checksum), a.file_size, a.type,
+               -- One rule with the backup import: a link has no file, so no size (Odoo says 0: an integer
+               -- field cannot say null); an empty file has no checksum (Odoo's own: false).
+               passerelle.odoo_text(a.mimetype), passerelle.odoo_text(a.checksum),
+               case when a.type = 'url' then null else a.file_size end, a.type,
                passerelle.odoo_text(a.store_fname)
           from a join public.leads l on l.source_email_id = 'odoo_crm_' || a.res_id
         on conflict (odoo_id) do nothing

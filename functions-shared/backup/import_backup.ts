@@ -39,9 +39,6 @@ import { emptyProgress, type ImportProgress } from "./progress_bar.ts";
 import { sha1FromStoreFname, storeFnameProblem } from "./store_fname.ts";
 import { type VerifiedBody, verifiedBody } from "./verified_body.ts";
 
-/** sha1 of zero bytes: the content of Odoo's empty attachments. */
-export const EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
-
 /** What `importBackup()` needs. */
 export interface ImportDeps {
   sql: Sql;
@@ -82,8 +79,10 @@ export interface ImportSummary {
   matched: number;
   /** `lead_files` rows created (`createMissing`); in a dry run, rows that would be. */
   created: number;
-  /** crm.lead attachments without a `lead_files` row, left alone (no `createMissing`). */
+  /** crm.lead attachments without a `lead_files` row whose lead is here, left alone (no `createMissing`). */
   notLinked: number;
+  /** crm.lead attachments of leads not synced yet, left alone (no `createMissing`; with it, failures). */
+  notSynced: number;
   /** Already stored: skipped. */
   skippedDone: number;
   /** Held by the archive function (live claim), before or during the import: skipped. */
@@ -94,8 +93,13 @@ export interface ImportSummary {
   copied: number;
   /** Files found already under their key (an earlier run stopped before recording them). */
   alreadyStored: number;
-  /** Files that could not be stored (see `failures`). */
+  /** Files that could not be stored (see `failures`): real failures, the only ones that make the run fail. */
   failed: number;
+  /**
+   * Attachments left alone on purpose, with their reason: links (`attachment_url`: no file to store) and
+   * attachments of leads deleted in Odoo (`lead_deleted`). Not failures: nothing here could be stored.
+   */
+  skipped: ImportFailure[];
   /** Files planned but not finished (interrupted). */
   abandoned: number;
   bytesUploaded: number;
@@ -162,12 +166,14 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     matched: 0,
     created: 0,
     notLinked: 0,
+    notSynced: 0,
     skippedDone: 0,
     skippedHeld: 0,
     uploaded: 0,
     copied: 0,
     alreadyStored: 0,
     failed: 0,
+    skipped: [],
     abandoned: 0,
     bytesUploaded: 0,
     filestoreFiles: 0,
@@ -199,28 +205,40 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   report();
 
   // 2. Plan: rows to create, rows to skip, files to find.
-  const failures: { att: Attachment; target: LeadFileTarget | null; error: PasserelleError }[] = [];
+  const failures: {
+    att: Attachment;
+    target: LeadFileTarget | null;
+    error: PasserelleError;
+    code?: string;
+  }[] = [];
   const virtualTargets = new Map<number, LeadFileTarget>();
-  if (d.createMissing && orphans.length) {
+  // Attachments of leads that are not here: deleted in Odoo (skipped) or not synced yet (failures).
+  const leads = orphans.length ? await leadsByOdooId(d.sql, orphans.map((a) => a.resId!)) : new Map();
+  const deleted = orphans.length ? await deletedLeadTest(d.sql) : () => false;
+  const withLead: Attachment[] = [];
+  for (const a of orphans) {
+    if (leads.has(a.resId!)) withLead.push(a);
+    else if (deleted(a.resId!)) {
+      failures.push({ att: a, target: null, error: leadDeleted(a), code: "lead_deleted" });
+    } else if (d.createMissing) failures.push({ att: a, target: null, error: leadMissing(a) });
+    else summary.notSynced++; // not part of this run: nothing asked to create its row
+  }
+  if (d.createMissing && withLead.length) {
     if (d.dryRun) {
-      const leads = await leadsByOdooId(d.sql, orphans.map((a) => a.resId!));
-      for (const a of orphans) {
-        const leadId = leads.get(a.resId!);
-        if (leadId === undefined) failures.push({ att: a, target: null, error: leadMissing(a) });
-        else virtualTargets.set(a.id, virtualTarget(a, leadId));
-      }
+      for (const a of withLead) virtualTargets.set(a.id, virtualTarget(a, leads.get(a.resId!)!));
       summary.created = virtualTargets.size;
     } else {
-      const r = await createMissingLeadFiles(d.sql, orphans.map(missingRow));
+      const r = await createMissingLeadFiles(d.sql, withLead.map(missingRow));
       summary.created = r.created.length;
       const missing = new Set(r.leadMissing);
-      for (const a of orphans) {
+      for (const a of withLead) {
         if (missing.has(a.id)) failures.push({ att: a, target: null, error: leadMissing(a) });
         else kept.push(a);
       }
     }
   } else {
-    summary.notLinked = orphans.length;
+    // Only attachments whose lead is here can get a row: the advice to --create-missing counts those.
+    summary.notLinked = withLead.length;
   }
   const targets = await leadFilesByOdooId(d.sql, kept.map((a) => a.id));
   // A dry run creates nothing: the rows it would create are planned as they would be.
@@ -245,7 +263,9 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     if (problem instanceof PasserelleError) {
       failures.push({ ...p, error: problem });
     } else if (problem === "empty") {
-      items.push(makeItem(p.att, p.target, null, 0, EMPTY_SHA1));
+      // Odoo keeps no checksum for an empty file (false over the API, fixture odoo/42): nor do we, as
+      // the archive function records it.
+      items.push(makeItem(p.att, p.target, null, 0, p.att.checksum?.toLowerCase() ?? null));
     } else {
       needsFile.push(p);
       wanted.push(p.att.storeFname!);
@@ -273,6 +293,11 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
 
   const known = await storedCopies(d.sql, items.flatMap((i) => (i.sha1 ? [i.sha1] : [])));
   progress.filesTotal = items.length + failures.filter((f) => f.target).length;
+  const noteFailure = (att: Attachment, target: LeadFileTarget | null, e: PasserelleError, code?: string) => {
+    addFailure(summary, att, target, e, code);
+    // The progress line's count is the summary's: one count everywhere.
+    progress.filesFailed = summary.failed;
+  };
   progress.bytesTotal = items.reduce((n, i) => n + i.size, 0);
 
   if (d.dryRun) {
@@ -285,7 +310,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         if (i.sha1) seen.add(i.sha1);
       }
     }
-    for (const f of failures) addFailure(summary, f.att, f.target, f.error);
+    for (const f of failures) noteFailure(f.att, f.target, f.error, f.code);
     return finish();
   }
 
@@ -317,7 +342,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         summary.skippedHeld += batch.done.filter((x) => !doneIds.has(x.id)).length;
         summary.skippedHeld += batch.failed.filter((x) => !failedIds.has(x.id)).length;
         for (const f of batch.failures) {
-          if (!f.target || failedIds.has(f.target.id)) addFailure(summary, f.att, f.target, f.error);
+          if (!f.target || failedIds.has(f.target.id)) noteFailure(f.att, f.target, f.error);
         }
       } catch (e) {
         fatal ??= e;
@@ -333,7 +358,6 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     if (o.kind === "failed") {
       buffer.failed.push({ id: o.target.id, code: o.error.code, message: o.error.message });
       buffer.failures.push({ att: o.att, target: o.target, error: o.error });
-      progress.filesFailed++;
     } else {
       buffer.done.push({
         id: o.item.target.id,
@@ -356,7 +380,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
 
   // Failures found while planning are recorded like the others.
   for (const f of failures) {
-    if (!f.target) addFailure(summary, f.att, null, f.error);
+    if (!f.target) noteFailure(f.att, null, f.error, f.code);
     else push({ kind: "failed", att: f.att, target: f.target, error: f.error });
   }
 
@@ -430,7 +454,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       });
       summary.bytesUploaded += item.size;
       settle();
-      const seen = (lastBody as VerifiedBody | null)?.sha1() ?? null;
+      const seen = item.size === 0 ? null : (lastBody as VerifiedBody | null)?.sha1() ?? null;
       return { kind: "uploaded", item, sha1: seen ?? item.sha1 };
     } catch (e) {
       if (signal?.aborted) return { kind: "abandoned" };
@@ -570,6 +594,26 @@ function makeItem(
   };
 }
 
+/**
+ * Whether a crm.lead id absent here was deleted in Odoo: the lead sync has finished a pass (it read every
+ * lead Odoo had) and has leads past that id, so a lead with this id would have been read.
+ */
+async function deletedLeadTest(sql: Sql): Promise<(crmLeadId: number) => boolean> {
+  const [r] = await sql<{ complete: boolean | null; max_id: number | null }[]>`
+    select (select passes > 0 from public.sync_state where source = 'odoo_leads') as complete,
+           (select max(odoo_id) from public.leads where source_email_id like 'odoo_crm_%') as max_id`;
+  return (id) => Boolean(r?.complete) && r.max_id !== null && id < r.max_id;
+}
+
+/** Reported as `lead_deleted` (a skip): the code stays Odoo's `lead_missing`, as the archive says it. */
+function leadDeleted(a: Attachment): PasserelleError {
+  return failure(
+    "lead_missing",
+    `crm.lead ${a.resId} of ${describe(a)} was deleted in Odoo (the lead sync read every lead and not this ` +
+      "one): the file has no lead to go with",
+  );
+}
+
 function leadMissing(a: Attachment): PasserelleError {
   return failure(
     "lead_missing",
@@ -599,7 +643,8 @@ function missingRow(a: Attachment) {
     name: a.name,
     mimetype: a.mimetype,
     checksum: a.checksum,
-    file_size: a.fileSize,
+    // A link has no file, so no size (as archive-odoo-files records it).
+    file_size: a.type === "url" ? null : a.fileSize,
     store_fname: a.storeFname,
     odoo_type: a.type ?? "binary",
   };
@@ -616,20 +661,25 @@ function asFailure(e: unknown): PasserelleError {
   return new PasserelleError("internal", e instanceof Error ? e.message : String(e), false, { cause: e });
 }
 
+/** Why an attachment is skipped, not failed: nothing of it could be stored. */
+const SKIPPED = new Set(["attachment_url", "lead_deleted"]);
+
 function addFailure(
   s: ImportSummary,
   att: Attachment,
   target: LeadFileTarget | null,
   e: PasserelleError,
+  code: string = e.code,
 ): void {
-  s.failed++;
-  s.failures.push({
+  const skipped = SKIPPED.has(code);
+  if (!skipped) s.failed++;
+  (skipped ? s.skipped : s.failures).push({
     odooId: att.id,
     leadFileId: target && target.id > 0 ? target.id : null,
     leadId: target ? target.leadId : null,
     name: att.name,
     storeFname: att.storeFname,
-    code: e.code,
+    code,
     message: e.message,
   });
 }

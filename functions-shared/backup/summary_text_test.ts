@@ -9,6 +9,7 @@ const base: ImportSummary = {
   matched: 17_366,
   created: 0,
   notLinked: 12,
+  notSynced: 0,
   skippedDone: 0,
   skippedHeld: 1,
   uploaded: 17_000,
@@ -19,8 +20,10 @@ const base: ImportSummary = {
   bytesUploaded: 12e9,
   filestoreFiles: 40_000,
   elapsedMs: 3_725_000,
-  failures: [
+  skipped: [
     { odooId: 1, leadFileId: 2, leadId: 3, name: "a", storeFname: null, code: "attachment_url", message: "" },
+  ],
+  failures: [
     {
       odooId: 4,
       leadFileId: 5,
@@ -39,7 +42,9 @@ Deno.test("formatSummary() says what was done, what failed and where the list is
   assert.match(text, / {2}uploaded +17,000 \(12\.0 GB\)/);
   assert.match(text, / {2}held by archive-odoo-files +1 \(skipped\)/);
   assert.match(text, /12 crm\.lead attachments have no lead_files row: run again with --create-missing/);
-  assert.match(text, /failures by reason: attachment_url 1, checksum_mismatch 1/);
+  assert.match(text, /skipped \(nothing to store\) +1/);
+  assert.match(text, /skipped by reason: attachment_url 1 \(links: no file to store\)/);
+  assert.match(text, /failures by reason: checksum_mismatch 1/);
   assert.match(text, /listed in failures\.csv/);
 });
 

@@ -119,7 +119,8 @@ for (const transport of ["jsonrpc", "json2"] as const) {
       const odoo = createOdooClient(config(sim.url, { transport, login: "nocrm", secret: nocrm }), deps());
       const e = await rejects(odoo.searchRead("crm.lead", [], { fields: ["name"] }));
       assert.equal(e.code, "odoo_access_denied");
-      assert.match(e.message, /You are not allowed to access 'Lead\/Opportunity' \(crm\.lead\) records/);
+      // Odoo 17 says 'Lead/Opportunity' (fixture odoo/23), Odoo 19 'Lead' (odoo19/05): the simulator plays 19.
+      assert.match(e.message, /You are not allowed to access 'Lead' \(crm\.lead\) records/);
     });
   });
 
@@ -129,7 +130,7 @@ for (const transport of ["jsonrpc", "json2"] as const) {
       const e = await rejects(odoo.searchRead("crm.lead", [], { fields: ["id", "no_such_field"], limit: 1 }));
       assert.equal(e.code, "odoo_error");
       assert.equal(e.retryable, false);
-      assert.match(e.message, /Invalid field 'no_such_field' on model 'crm\.lead'/);
+      assert.match(e.message, /Invalid field 'no_such_field' on 'crm\.lead'/); // odoo19/10 (17: "on model")
     });
   });
 
@@ -259,6 +260,20 @@ Deno.test("json2: against Odoo 17, which has no JSON-2, the error says to use js
   });
 });
 
+Deno.test("json2: a wrong ODOO_DB (Odoo 19's 404 text/html 'No database is selected', fixture odoo19/09) says to check ODOO_DB", async () => {
+  await withSim({ version: 19 }, async (sim) => {
+    const odoo = createOdooClient(
+      config(sim.url, { transport: "json2", secret: "odoo-api-key-demo", db: "no_such_db" }),
+      deps(),
+    );
+    const e = await rejects(odoo.authenticate());
+    assert.equal(e.code, "odoo_error");
+    assert.equal(e.retryable, false);
+    assert.match(e.message, /has no database "no_such_db" .*No database is selected.*: check ODOO_DB$/);
+    assert.doesNotMatch(e.message, /Odoo 19 or later/, "not the advice for a server without JSON-2");
+  });
+});
+
 Deno.test("json2: an unknown model is an odoo_error with Odoo's message", async () => {
   await withSim({}, async (sim) => {
     const odoo = createOdooClient(
@@ -290,6 +305,11 @@ Deno.test("a server nobody listens on is a retryable odoo_unavailable", async ()
   const e = await rejects(odoo.authenticate());
   assert.equal(e.code, "odoo_unavailable");
   assert.equal(e.retryable, true);
+  assert.equal(
+    e.message,
+    `Cannot reach Odoo at http://127.0.0.1:${port} for common.authenticate: connection refused`,
+    "the message names the URL and the cause",
+  );
   assert.equal(d.sleeps.length, 1);
   assert.equal(odoo.stats.calls, 2);
 });
@@ -358,4 +378,41 @@ Deno.test("a JSON-RPC answer without a result key reads as null", async () => {
   const e = await rejects(odoo.authenticate());
   assert.equal(e.code, "odoo_malformed");
   assert.match(e.message, /answered null/);
+});
+
+Deno.test("jsonrpc: a later client of the process for the same URL, database and login reuses the uid and version (no password hashing again); an auth error forgets them", async () => {
+  await withSim({}, async (sim) => {
+    const first = createOdooClient(config(sim.url), deps());
+    await first.searchCount("crm.lead", []);
+    await first.version();
+    const authenticated = sim.stats.byMethod["common.authenticate"];
+    assert.equal(authenticated, 1);
+    const second = createOdooClient(config(sim.url), deps());
+    await second.searchCount("crm.lead", []);
+    assert.equal((await second.version()).major, 19);
+    assert.equal(sim.stats.byMethod["common.authenticate"], 1, "the uid learnt by the first client");
+    assert.equal(sim.stats.byMethod["common.version"], 1, "the version too");
+    assert.equal(second.stats.calls, 1, "one request: the call itself");
+    const wrong = createOdooClient(config(sim.url, { secret: "not-the-password" }), deps());
+    assert.equal((await rejects(wrong.searchCount("crm.lead", []))).code, "odoo_auth_failed");
+    const third = createOdooClient(config(sim.url), deps());
+    await third.searchCount("crm.lead", []);
+    assert.equal(
+      sim.stats.byMethod["common.authenticate"],
+      2,
+      "asked again after Odoo refused the credentials",
+    );
+  });
+});
+
+Deno.test("json2: model calls go without asking for the uid first (the key names the user)", async () => {
+  await withSim({}, async (sim) => {
+    const odoo = createOdooClient(
+      config(sim.url, { transport: "json2", secret: "odoo-api-key-demo" }),
+      deps(),
+    );
+    await odoo.searchCount("crm.lead", []);
+    assert.equal(odoo.stats.calls, 1);
+    assert.equal(sim.stats.byMethod["res.users.context_get"], undefined);
+  });
 });

@@ -86,7 +86,11 @@ export function fromOdooError(body: OdooErrorBody, what: string, secret?: string
 export function fromHttpStatus(status: number, what: string, url: string, snippet: string): PasserelleError {
   const tail = snippet ? `: ${snippet}` : "";
   if (status === 429 || status >= 500) {
-    return new PasserelleError("odoo_unavailable", `Odoo answered HTTP ${status} to ${what}${tail}`, true);
+    return new PasserelleError(
+      "odoo_unavailable",
+      `Odoo answered HTTP ${status} to ${what} (${url})${tail}`,
+      true,
+    );
   }
   if (status === 401 || status === 403) {
     return new PasserelleError("odoo_auth_failed", `Odoo answered HTTP ${status} to ${what} (${url})${tail}`);

@@ -55,6 +55,11 @@ Deno.test("fromHttpStatus() retries only 429 and 5xx", () => {
   assert.equal(fromHttpStatus(404, "x", "http://o", "").code, "odoo_error");
   assert.equal(fromHttpStatus(401, "x", "http://o", "").code, "odoo_auth_failed");
   assert.equal(fromHttpStatus(400, "x", "http://o", "").retryable, false);
+  assert.equal(
+    fromHttpStatus(502, "common.authenticate", "http://o:8069/jsonrpc", "502 Bad Gateway").message,
+    "Odoo answered HTTP 502 to common.authenticate (http://o:8069/jsonrpc): 502 Bad Gateway",
+    "the message names the URL and what answered",
+  );
 });
 
 Deno.test("redact() and excerpt() make safe one-line messages", () => {

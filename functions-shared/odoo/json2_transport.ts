@@ -52,6 +52,14 @@ export function json2Transport(config: OdooConfig, ctx: ExchangeContext): Transp
       error = undefined;
     }
     if (isOdooErrorBody(error)) throw fromOdooError(error, what, config.secret);
+    if (answer.status === 404 && /No database is selected|X-Odoo-Database/i.test(answer.text)) {
+      // Odoo 19 answers a database it does not have with its server-wide 404 page (fixture odoo19/09).
+      throw new PasserelleError(
+        "odoo_error",
+        `Odoo at ${safeUrl(base)} has no database "${config.db}" (HTTP 404 on /json/2/${model}/${method}: ` +
+          `${excerpt(answer.text, 120)}): check ODOO_DB`,
+      );
+    }
     if (answer.status === 404) {
       throw new PasserelleError(
         "odoo_error",

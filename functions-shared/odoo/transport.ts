@@ -67,6 +67,8 @@ export interface ExchangeContext {
   timeoutMs: number;
   secret: string;
   stats: { calls: number };
+  /** The configured Odoo URL without user info, as messages name it. */
+  baseUrl?: string;
 }
 
 /** The raw answer of one exchange. */
@@ -99,11 +101,50 @@ export function exchangeError(e: unknown, ctx: ExchangeContext, what: string): P
   const name = (e as { name?: string })?.name;
   const detail = redact(e instanceof Error ? e.message : String(e), ctx.secret);
   const cause = new Error(detail);
+  const at = ctx.baseUrl ? ` at ${ctx.baseUrl}` : "";
   if (name === "TimeoutError") {
-    const message = `Odoo did not answer ${what} within ${ctx.timeoutMs} ms`;
+    const message = `Odoo${at} did not answer ${what} within ${ctx.timeoutMs} ms`;
     return new PasserelleError("odoo_timeout", message, true, { cause });
   }
-  return new PasserelleError("odoo_unavailable", `Cannot reach Odoo for ${what}: ${detail}`, true, { cause });
+  return new PasserelleError(
+    "odoo_unavailable",
+    `Cannot reach Odoo${at} for ${what}: ${networkCause(e, detail)}`,
+    true,
+    { cause },
+  );
+}
+
+/**
+ * Why a connection failed, in a few words: Deno says "error sending request for url (…): client error
+ * (Connect): tcp connect error: Connection refused (os error 111)", other runtimes "fetch failed" with
+ * the system's code (ECONNREFUSED…) in `cause`.
+ */
+function networkCause(e: unknown, detail: string): string {
+  const texts: string[] = [detail];
+  for (
+    let c = (e as { cause?: unknown })?.cause, n = 0;
+    c && n < 4;
+    c = (c as { cause?: unknown }).cause, n++
+  ) {
+    texts.push(
+      String((c as { code?: unknown }).code ?? ""),
+      String((c as { message?: unknown }).message ?? c),
+    );
+  }
+  const all = texts.join(" ");
+  const causes: [RegExp, string][] = [
+    [/connection refused|ECONNREFUSED/i, "connection refused"],
+    [
+      /dns error|failed to lookup|ENOTFOUND|EAI_AGAIN|name or service not known|nodename nor servname/i,
+      "host not found",
+    ],
+    [/connection reset|ECONNRESET|broken pipe|EPIPE/i, "connection reset"],
+    [/unreachable|EHOSTUNREACH|ENETUNREACH/i, "host unreachable"],
+    [/timed out|ETIMEDOUT/i, "connection timed out"],
+    [/certificate|tls|ssl|handshake/i, `TLS failed (${detail})`],
+  ];
+  for (const [re, said] of causes) if (re.test(all)) return said;
+  return detail;
 }
 
 /** Parses a JSON answer, or fails with odoo_malformed naming what came instead. */

@@ -4,7 +4,9 @@
  * set-based, with the cursor in the same transaction). The first pass reads
  * every lead; later passes read only leads written since the previous pass
  * began (`write_date >= pass_since`), so a sync that caught up is incremental
- * and an edit made during a pass is seen by the next one.
+ * and an edit made during a pass is seen by the next one. Whether a lead
+ * changed is decided in the upsert by the hash of what was read, not by its
+ * `write_date` (rendered to the second: two edits in one second share it).
  */
 import type { Sql } from "../deps.ts";
 import type { StepResult } from "../engine/batch_result.ts";
@@ -41,6 +43,11 @@ export const PARTNER_FIELDS = [
   "commercial_partner_id",
   "email",
   "phone",
+  "street",
+  "street2",
+  "zip",
+  "city",
+  "country_id",
 ];
 
 /** Archived leads are part of the CRM's history: read them too. */
@@ -91,10 +98,59 @@ async function loadState(sql: Sql, source: string, companyName: string): Promise
   return row;
 }
 
+interface Page {
+  leads: OdooLead[];
+  partners: unknown[];
+}
+
+/** How long tag names read from Odoo are reused by later calls of the same process. */
+const TAGS_TTL_MS = 5 * 60_000;
+
 /** Builds the step: `odoo` reads, `sql` writes; tests and benchmarks count both. */
 export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
   const source = opts.source ?? "odoo_leads";
   const maxPage = opts.maxPageSize ?? 5000;
+  // Tag names, kept between calls (a call is short, an isolate serves many): read again when a lead
+  // carries a tag id not known yet, or after TAGS_TTL_MS.
+  let tagCache: { names: Record<string, string>; at: number } | null = null;
+
+  async function tagNames(leads: OdooLead[]): Promise<Record<string, string>> {
+    const stale = !tagCache || performance.now() - tagCache.at > TAGS_TTL_MS ||
+      leads.some((l) => Array.isArray(l.tag_ids) && l.tag_ids.some((id) => !(String(id) in tagCache!.names)));
+    if (stale) {
+      const rows = await odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
+        fields: ["id", "name"],
+        order: "id asc",
+        context: ALL,
+      });
+      tagCache = {
+        names: Object.fromEntries(rows.map((t) => [String(t.id), t.name])),
+        at: performance.now(),
+      };
+    }
+    return tagCache!.names;
+  }
+
+  /** One page: the leads, then their partners with their parents (`parent_of`). */
+  async function readPage(domain: Domain, limit: number): Promise<Page> {
+    const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
+      fields: LEAD_FIELDS,
+      order: "id asc",
+      limit,
+      context: ALL,
+    });
+    const partnerIds = [...new Set(leads.flatMap((l) => (l.partner_id ? [l.partner_id[0]] : [])))];
+    // The leads' partners and, in the same call, their parents up to the commercial partner, so that a
+    // company whose leads all point at its people still gets its own e-mail, phone and address.
+    const partners = partnerIds.length
+      ? await odoo.searchRead("res.partner", [["id", "parent_of", partnerIds]], {
+        fields: PARTNER_FIELDS,
+        order: "id asc",
+        context: ALL,
+      })
+      : [];
+    return { leads, partners };
+  }
   return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
     const { sql, budget } = ctx;
     // One sync at a time per source: a session lock on a reserved connection,
@@ -117,38 +173,37 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
 
     async function syncPages(db: Sql): Promise<StepResult> {
       let state = await loadState(db, source, opts.companyName);
-      const tagRows = await odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
-        fields: ["id", "name"],
-        order: "id asc",
-        context: ALL,
-      });
-      const tags = Object.fromEntries(tagRows.map((t) => [String(t.id), t.name]));
-      let pageSize = opts.pageSize ?? 2000;
+      let next: Promise<Page> | null = null;
+      // Tag names (when not known from an earlier call) are read while the first page is.
+      const tagsWarm = tagNames([]);
+      tagsWarm.catch(() => {});
+      // A small first page, so that PostgreSQL starts writing while Odoo reads the next (twice as big).
+      let pageSize = opts.pageSize ?? 500;
       let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false;
       const cpuPerLead: number[] = [];
 
       while (!budget.spent()) {
         if (state.pass_high === null) {
-          // The newest write_date Odoo has now: the next pass starts there.
-          const [newest] = await odoo.searchRead<OdooLead>("crm.lead", [], {
+          // The newest write_date Odoo has now: the next pass starts there. The first page is read
+          // meanwhile: an edit made between the two reads has a write_date >= the one read, so the next
+          // pass reads it again either way.
+          const newestRead = odoo.searchRead<OdooLead>("crm.lead", [], {
             fields: ["write_date"],
             order: "write_date desc",
             limit: 1,
             context: ALL,
           });
+          next = readPage(passDomain(state), pageSize);
+          next.catch(() => {});
+          const [newest] = await newestRead;
           const high = newest && newest.write_date ? newest.write_date : "1970-01-01 00:00:00";
           await db`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
                    where source = ${source}`;
           state = { ...state, pass_high: high };
         }
-        const domain = passDomain(state);
         const cpu0 = budget.cpuMs();
-        const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
-          fields: LEAD_FIELDS,
-          order: "id asc",
-          limit: pageSize,
-          context: ALL,
-        });
+        const { leads, partners } = await (next ?? readPage(passDomain(state), pageSize));
+        next = null;
         if (leads.length === 0) {
           // An empty page ends the pass (a short one does not: ids have gaps
           // and rows may be hidden); the next pass reads what changed since.
@@ -160,11 +215,23 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           passDone = true;
           break;
         }
-        const partnerIds = [...new Set(leads.flatMap((l) => (l.partner_id ? [l.partner_id[0]] : [])))];
-        const partners = partnerIds.length
-          ? await odoo.read("res.partner", partnerIds, PARTNER_FIELDS, { context: ALL })
-          : [];
         const lastId = leads[leads.length - 1].id;
+        await tagsWarm;
+        const tags = await tagNames(leads);
+        // Size the next page to the CPU left (parsing and encoding dominate), at most twice the size
+        // this one was asked for (a short page, at the end of a pass, does not shrink the next).
+        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
+        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
+        pageSize = Math.max(
+          100,
+          Math.min(maxPage, 2 * pageSize, Math.floor((cpuLeft * 0.5) / perLead)),
+        );
+        // Odoo reads the next page while PostgreSQL writes this one. A page read for a call whose
+        // budget then ends is dropped: the next call reads it again.
+        if (!budget.spent()) {
+          next = readPage(passDomain({ ...state, cursor_id: lastId }), pageSize);
+          next.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
+        }
         const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
           select * from passerelle.sync_odoo_leads_page(${source}, ${state.company_id}, ${
           db.json(leads as never)
@@ -178,11 +245,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         pages++;
         state = { ...state, cursor_id: lastId };
         ctx.sampleMemory?.();
-        // Size the next page to the CPU left: parsing and encoding dominate.
         cpuPerLead.push((budget.cpuMs() - cpu0) / leads.length);
-        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
-        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
-        pageSize = Math.max(100, Math.min(maxPage, Math.floor((cpuLeft * 0.5) / perLead)));
       }
 
       const remaining = passDone

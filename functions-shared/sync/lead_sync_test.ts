@@ -42,12 +42,16 @@ Deno.test("a full sync of 50,000 leads through repeated budgeted calls ends with
                                           group by 1, 2, 3 having count(*) > 1) d) as duplicate_customers,
              (select cursor_id::int from public.sync_state where source = 'odoo_leads') as cursor,
              (select phase from public.sync_state where source = 'odoo_leads') as phase,
-             (select count(*)::int from public.lead_history) as history
+             (select count(*)::int from public.lead_history where source = 'odoo_sync') as history,
+             (select count(*)::int from public.customers u where odoo_partner_id is null and exists (
+                select 1 from public.customers l where l.company_id = u.company_id and lower(l.name) = lower(u.name)
+                   and l.odoo_partner_id is not null)) as name_only_duplicates
         from public.leads`;
     assert.equal(counts.leads, 50_000);
     assert.equal(counts.distinct_ids, 50_000);
     assert.equal(counts.duplicate_customers, 0);
     assert.equal(counts.history, 50_000, "one audit row per lead inserted");
+    assert.equal(counts.name_only_duplicates, 0, "a name-only customer is never an Odoo partner's twin");
     assert.equal(counts.phase, "incremental");
     assert.equal(counts.cursor, 0, "the pass ended: the next one starts from the first id again");
     const partners = new Set(
@@ -61,7 +65,8 @@ Deno.test("a full sync of 50,000 leads through repeated budgeted calls ends with
 
     const rerun = await step({ sql: db.sql, budget: budget() });
     assert.equal(rerun.migrated, 0, "a rerun changes nothing");
-    const [{ history }] = await db.sql`select count(*)::int as history from public.lead_history`;
+    const [{ history }] = await db.sql`
+      select count(*)::int as history from public.lead_history where source = 'odoo_sync'`;
     assert.equal(history, 50_000);
   } finally {
     await db.drop();
@@ -188,7 +193,8 @@ Deno.test("Odoo failures end the call with a clear migration_logs error and no p
     assert.equal(denied.body.code, "odoo_access_denied");
     await db.sql`select passerelle.resume('sync-odoo-leads')`;
 
-    odoo.failures.hang = 2;
+    // Every attempt of the call's first requests (tags, newest write_date and the first page run at once).
+    odoo.failures.hang = 6;
     const timedOut = await call(handler("admin", 300));
     assert.equal(timedOut.body.code, "odoo_timeout");
     assert.equal(await consistent(), 0);
@@ -203,6 +209,129 @@ Deno.test("Odoo failures end the call with a clear migration_logs error and no p
     assert.deepEqual(logs.map((l) => l.status), ["error", "error", "error", "error", "success"]);
     for (const l of logs.slice(0, 4)) assert.match(l.errors[0], /^odoo_/);
     assert.ok(!JSON.stringify(logs).includes("not-the-password"));
+  } finally {
+    await db.drop();
+    await odoo.close();
+  }
+});
+
+Deno.test("two edits of a lead within one second both reach Supabase: the second is not lost to a write_date rendered to the second", async () => {
+  const dataset = generateDataset({ leads: 60, attachments: 0, activities: 0, seed: 16 });
+  const odoo = await startOdooSimulator({ dataset });
+  const db = await createTestDatabase("sync_same_second");
+  try {
+    const client = createOdooClient(odooConfig(odoo.url), { fetch, sleep: noSleep });
+    const step = leadSync(client, { companyName: "Acme" });
+    while ((await step({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
+    const id = dataset.table("crm.lead").rows[19].id as number;
+    const atA = dataset.editLead(id, { name: "Edit A" });
+    await step({ sql: db.sql, budget: budget() }); // reads edit A
+    const [{ title: afterA }] = await db.sql`select title from public.leads where odoo_id = ${id}`;
+    assert.equal(afterA, "Edit A");
+    // Edit B lands 300 ms after A: Odoo (and the simulator) render both write_dates to the same second
+    // (fixtures odoo/14 and 15: write_date to the second, the stored value has microseconds).
+    const atB = dataset.editLead(id, { name: "Edit B", expected_revenue: 4242 }, { afterMs: 300 });
+    assert.notEqual(atA, atB);
+    const [seen] = await client.read<{ write_date: string }>("crm.lead", [id], ["write_date"]);
+    assert.equal(seen.write_date, atA.slice(0, 19), "the API shows the same write_date for A and B");
+    await step({ sql: db.sql, budget: budget() });
+    await step({ sql: db.sql, budget: budget() });
+    const [row] = await db
+      .sql`select title, expected_revenue::int as revenue from public.leads where odoo_id = ${id}`;
+    assert.deepEqual({ ...row }, { title: "Edit B", revenue: 4242 });
+    const history = await db.sql`
+      select h.after ->> 'title' as title from public.lead_history h join public.leads l on l.id = h.lead_id
+       where l.odoo_id = ${id} order by h.id`;
+    assert.deepEqual(history.map((h) => h.title).slice(-2), ["Edit A", "Edit B"], "each edit in the history");
+    const rerun = await step({ sql: db.sql, budget: budget() });
+    assert.equal(rerun.migrated, 0, "read again in the next pass, the lead compares equal: nothing written");
+  } finally {
+    await db.drop();
+    await odoo.close();
+  }
+});
+
+Deno.test("a company reached only through its people is a customer with its own e-mail, phone and address; a name-only customer of the same name is merged into it", async () => {
+  const dataset = generateDataset({ leads: 30, attachments: 0, activities: 0, seed: 3 });
+  const companyId = dataset.table("res.partner").nextId;
+  const personId = companyId + 1;
+  const partner = (id: number, values: Record<string, unknown>) => ({
+    id,
+    type: "contact",
+    active: true,
+    company_id: false,
+    email: false,
+    phone: false,
+    street: false,
+    street2: false,
+    zip: false,
+    city: false,
+    country_id: false,
+    ...values,
+  });
+  dataset.insert("res.partner", [
+    partner(companyId, {
+      name: "Acme Industrie",
+      is_company: true,
+      parent_id: false,
+      email: "contact@acme-industrie.example",
+      phone: "+33 1 23 45 67 89",
+      street: "12 rue des Forges ",
+      zip: "69007",
+      city: "Lyon",
+      country_id: [75, "France"],
+    }),
+    partner(personId, {
+      name: "Chloé Martin",
+      is_company: false,
+      parent_id: companyId,
+      email: "chloe@acme-industrie.example",
+    }),
+  ]);
+  // First, a lead that names the company without pointing at a partner: a name-only customer.
+  const byName = dataset.createLead({ name: "Devis sans partenaire", partner_name: "ACME industrie" });
+  const odoo = await startOdooSimulator({ dataset });
+  const db = await createTestDatabase("sync_customers");
+  try {
+    const client = createOdooClient(odooConfig(odoo.url), { fetch, sleep: noSleep });
+    const step = leadSync(client, { companyName: "Acme" });
+    while ((await step({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
+    const [{ n: nameOnly }] = await db.sql`
+      select count(*)::int as n from public.customers where lower(name) = 'acme industrie' and odoo_partner_id is null`;
+    assert.equal(nameOnly, 1, "no Odoo partner of that name was synced yet");
+
+    // Then a lead on the company's person (never on the company itself).
+    const viaPerson = dataset.createLead({ name: "Devis via Chloé", partner_id: personId });
+    const another = dataset.createLead({ name: "Encore un devis", partner_name: "Acme Industrie" });
+    await step({ sql: db.sql, budget: budget() });
+    const customers = await db.sql`
+      select odoo_partner_id, name, email, phone, street, street2, postal_code, city, country
+        from public.customers where lower(name) = 'acme industrie'`;
+    assert.deepEqual(customers.map((c) => ({ ...c })), [{
+      odoo_partner_id: companyId,
+      name: "Acme Industrie",
+      email: "contact@acme-industrie.example",
+      phone: "+33 1 23 45 67 89",
+      street: "12 rue des Forges ",
+      street2: null,
+      postal_code: "69007",
+      city: "Lyon",
+      country: "France",
+    }], "one customer, the company's own details, the name-only duplicate merged into it");
+    const leads = await db.sql`
+      select l.odoo_id, c.odoo_partner_id, ct.odoo_partner_id as contact
+        from public.leads l left join public.customers c on c.id = l.customer_id
+        left join public.contacts ct on ct.id = l.contact_id
+       where l.odoo_id in ${db.sql([byName, viaPerson, another])} order by l.odoo_id`;
+    assert.deepEqual(leads.map((l) => ({ ...l })), [
+      { odoo_id: byName, odoo_partner_id: companyId, contact: null },
+      { odoo_id: viaPerson, odoo_partner_id: companyId, contact: personId },
+      { odoo_id: another, odoo_partner_id: companyId, contact: null },
+    ]);
+    const [merge] = await db.sql`
+      select h.before ->> 'customer_id' <> h.after ->> 'customer_id' as moved from public.lead_history h
+        join public.leads l on l.id = h.lead_id where l.odoo_id = ${byName} and h.source = 'customer_merge'`;
+    assert.equal(merge?.moved, true, "the repointed lead's change is in its history");
   } finally {
     await db.drop();
     await odoo.close();

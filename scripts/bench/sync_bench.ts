@@ -8,10 +8,10 @@
 import { postgres, type Sql } from "../../functions-shared/deps.ts";
 import { serveBatch } from "../../functions-shared/engine/serve_batch.ts";
 import { createOdooClient } from "../../functions-shared/odoo/client.ts";
-import { leadSync } from "../../functions-shared/sync/lead_sync.ts";
+import { LEAD_FIELDS, leadSync } from "../../functions-shared/sync/lead_sync.ts";
 import { createTestDatabase } from "../testing/test_database.ts";
 import { startOdooProcess } from "./odoo_process.ts";
-import { type Bench, type CallCost, reportCallCosts, reportStepCosts } from "./report.ts";
+import { type Bench, type CallCost, type Report, reportCallCosts, reportStepCosts } from "./report.ts";
 
 const KEY = "bench-service-role-key";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -169,4 +169,82 @@ export const benchSync: Bench = async (report, { quick }) => {
     await seed.drop();
     await odooProc.stop();
   }
+  await benchAgainstOdooRead(report, Boolean(quick));
 };
+
+/**
+ * The sync beside Odoo's own `search_read` of the same leads and fields, in the same run, against a
+ * simulator that spends a real Odoo 17's time (`--cost odoo17`, calibrated on issue 16's figures). The
+ * read authenticates first, as the sync's process already did: both are timed without it.
+ */
+export async function benchAgainstOdooRead(
+  report: Report,
+  quick: boolean,
+) {
+  const leads = quick ? 2_000 : 3_000;
+  const odooProc = await startOdooProcess([
+    "--leads",
+    String(leads),
+    "--attachments",
+    "0",
+    "--activities",
+    "0",
+    "--seed",
+    "5",
+    "--cost",
+    "odoo17",
+  ]);
+  const db = await createTestDatabase("bench_sync_odoo");
+  const config = {
+    url: odooProc.url,
+    db: "crm_src",
+    login: "admin",
+    secret: "admin",
+    transport: "jsonrpc" as const,
+    timeoutMs: 30_000,
+  };
+  try {
+    const reader = createOdooClient(config, { fetch, sleep });
+    await reader.authenticate();
+    const t0 = performance.now();
+    const all = await reader.searchRead("crm.lead", [], {
+      fields: LEAD_FIELDS,
+      order: "id asc",
+      context: { active_test: false },
+    });
+    const readS = (performance.now() - t0) / 1000;
+    if (all.length !== leads) throw new Error(`read ${all.length} of ${leads} leads`);
+
+    const sql = postgres(db.url, { max: 3, prepare: false, onnotice: () => {} });
+    const odoo = createOdooClient(config, { fetch, sleep });
+    const handler = serveBatch({
+      name: "sync-odoo-leads",
+      config: { serviceRoleKey: KEY, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
+      sql,
+      step: leadSync(odoo, { companyName: "Bench" }),
+    });
+    const t1 = performance.now();
+    while (true) {
+      const res = await handler(
+        new Request("http://x", { method: "POST", headers: { authorization: `Bearer ${KEY}` } }),
+      );
+      const body = await res.json();
+      if (res.status !== 200) throw new Error(`sync failed: ${JSON.stringify(body)}`);
+      if (!body.remainingFlag) break;
+    }
+    const syncS = (performance.now() - t1) / 1000;
+    await sql.end();
+    report({
+      bench: "sync",
+      figure: `full sync of ${leads} leads, Odoo 17's costs (s)`,
+      value: syncS,
+      unit: "s",
+      baseline: readS,
+      ratio: syncS / readS,
+      target: "<= 1.5x Odoo's own search_read",
+    });
+  } finally {
+    await db.drop();
+    await odooProc.stop();
+  }
+}

@@ -73,6 +73,20 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
     meeting_display_label: () => "No Meeting",
     is_partner_visible: (r) => r.type === "opportunity" || Boolean(r.partner_id),
     show_enrich_button: (r) => Boolean(r.email_from) && r.active !== false,
+    // Odoo 19 only (the schema of version 17 has no such fields).
+    commercial_partner_id: (r, c) => {
+      const id = typeof r.partner_id === "number"
+        ? r.partner_id
+        : Array.isArray(r.partner_id)
+        ? r.partner_id[0]
+        : 0;
+      const p = id ? c.ds.table("res.partner").get(id as number) : undefined;
+      return p ? commercialPartner(p, c) : false;
+    },
+    won_status: (r) => r.active === false ? "lost" : Number(r.probability ?? 0) >= 100 ? "won" : "pending",
+    is_rotting: () => false,
+    rotting_days: () => 0,
+    stage_id_color: () => 0,
   },
   "res.partner": {
     display_name: (r, c) => partnerName(r, c),

@@ -134,12 +134,13 @@ export class OdooDataset {
   }
 
   /**
-   * The next transaction time: the virtual clock moves one second per call and
-   * never goes back, so each mutation has its own `write_date`, with
-   * microseconds like PostgreSQL's `now()`.
+   * The next transaction time: the virtual clock moves one second per call (or
+   * `stepMs`) and never goes back, so each mutation has its own `write_date`, with
+   * microseconds like PostgreSQL's `now()`; the API renders it to the second, so
+   * a step under a second can give two writes the same rendered `write_date`.
    */
-  now(): string {
-    this.#clockMs += 1000;
+  now(stepMs = 1000): string {
+    this.#clockMs += stepMs;
     this.#tick++;
     return pgTimestamp(this.#clockMs, (this.#tick * 7919 + 123457) % 999_983 + 1);
   }
@@ -242,20 +243,23 @@ export class OdooDataset {
     return id;
   }
 
-  /** Changes a lead as `write` does: `write_date` moves to the transaction time; returns it. */
-  editLead(id: number, changes: LeadValues): string {
-    return this.touchLeads([id], changes);
+  /**
+   * Changes a lead as `write` does: `write_date` moves to the transaction time; returns it.
+   * `afterMs` is how long after the previous write this one lands (default one second).
+   */
+  editLead(id: number, changes: LeadValues, opts: { afterMs?: number } = {}): string {
+    return this.touchLeads([id], changes, opts);
   }
 
   /** One `write` on several leads: they all share one `write_date` (fixture 14). */
-  touchLeads(ids: number[], changes: LeadValues = {}): string {
+  touchLeads(ids: number[], changes: LeadValues = {}, opts: { afterMs?: number } = {}): string {
     const t = this.table("crm.lead");
     const rows = ids.map((id) => {
       const row = t.get(id);
       if (!row) throw new Error(`no crm.lead ${id}`);
       return row;
     });
-    const at = this.now();
+    const at = this.now(opts.afterMs);
     for (const row of rows) Object.assign(row, changes, { id: row.id, write_date: at, write_uid: 2 });
     t.version++;
     return at;

@@ -60,6 +60,7 @@ const OPERATORS = new Set([
   "=like",
   "=ilike",
   "=?",
+  "parent_of",
 ]);
 
 /** Parses a domain into a tree; throws Odoo's ValueError for malformed ones. */
@@ -153,6 +154,22 @@ function compareLeaf(
       })
       : [];
 
+  if (op === "parent_of") {
+    // Odoo's hierarchy operator on `id`: the records named and all their ancestors by `parent_id`
+    // (res.partner: a contact, its company, that company's parent...), archived ones included.
+    if (name !== "id" || !model.fields.parent_id) throw faults.invalidLeaf(leaf);
+    const wanted = new Set<number>();
+    for (const start of Array.isArray(value) ? value : [value]) {
+      let id: number | undefined = typeof start === "number" ? start : undefined;
+      while (id !== undefined && !wanted.has(id)) {
+        const row = access.row(model.name, id);
+        if (!row) break;
+        wanted.add(id);
+        id = relatedIds(access.get(model, row, "parent_id"))[0];
+      }
+    }
+    return (row) => wanted.has(row.id);
+  }
   if (op === "=?") {
     if (value === false || value === null || value === undefined) return () => true;
     return compareLeaf(field, name, "=", value, model, access, leaf);

@@ -4,14 +4,15 @@
  *   deno run -A scripts/odoo_simulator/main.ts --port 8069 --leads 3000 --attachments 500 --latency 20
  *
  * Options: --port (default 8069, 0 for any), --leads (3000), --attachments (13% of leads),
- * --activities (a third of leads), --seed (1), --latency ms (0), --version 17|19 (19),
+ * --activities (a third of leads), --seed (1), --latency ms (0), --version 17|19 (19; 17 with --fixtures),
  * --large-attachments N (0) and --large-bytes B (20000000), --fixtures (serve the recorded
- * database instead of a generated one). Prints the URL and credentials; Ctrl-C stops it.
+ * database instead of a generated one), --cost odoo17 (spend the time a real threaded Odoo 17 spends:
+ * per request, per value read, per byte of attachment, 0.41 s per authenticate; see ODOO17_COSTS). Prints the URL and credentials; Ctrl-C stops it.
  */
 import { parseArgs } from "node:util";
 import { generateDataset } from "./dataset.ts";
 import { fixtureDataset } from "./fixture_dataset.ts";
-import { DEFAULT_USERS, startOdooSimulator } from "./server.ts";
+import { DEFAULT_USERS, ODOO17_COSTS, startOdooSimulator } from "./server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,10 +23,11 @@ const { values } = parseArgs({
     activities: { type: "string" },
     seed: { type: "string", default: "1" },
     latency: { type: "string", default: "0" },
-    version: { type: "string", default: "19" },
+    version: { type: "string" },
     "large-attachments": { type: "string", default: "0" },
     "large-bytes": { type: "string", default: "20000000" },
     fixtures: { type: "boolean", default: false },
+    cost: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -34,7 +36,7 @@ if (values.help) {
   console.log(
     "deno run -A scripts/odoo_simulator/main.ts [--port 8069] [--leads 3000] [--attachments N] " +
       "[--activities N] [--seed 1] [--latency ms] [--version 17|19] [--large-attachments N] " +
-      "[--large-bytes B] [--fixtures]",
+      "[--large-bytes B] [--fixtures] [--cost odoo17]",
   );
   Deno.exit(0);
 }
@@ -49,9 +51,15 @@ const int = (name: string, v: string | undefined): number | undefined => {
   return n;
 };
 
-const version = int("version", values.version);
+// The recorded database is an Odoo 17's: --fixtures plays 17 unless told otherwise.
+const version = int("version", values.version ?? (values.fixtures ? "17" : "19"));
 if (version !== 17 && version !== 19) {
   console.error(`--version must be 17 or 19 (got "${values.version}")`);
+  Deno.exit(2);
+}
+
+if (values.cost !== undefined && values.cost !== "odoo17") {
+  console.error(`--cost must be odoo17 (got "${values.cost}")`);
   Deno.exit(2);
 }
 
@@ -71,6 +79,7 @@ const sim = await startOdooSimulator({
   port: int("port", values.port),
   latencyMs: int("latency", values.latency),
   version,
+  cost: values.cost === "odoo17" ? ODOO17_COSTS : undefined,
 });
 
 const count = (model: string) => dataset.table(model).size;

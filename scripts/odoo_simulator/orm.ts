@@ -74,11 +74,19 @@ export class Orm {
   #attachmentIndex: { version: number; counts: Map<string, number> } | null = null;
   #childIndex: { version: number; byParent: Map<number, number[]> } | null = null;
 
-  constructor(readonly ds: OdooDataset) {
+  /**
+   * `models`: the schema of the version played (`modelsFor`); `version` words a few messages as that
+   * version does (fixtures odoo19/07, 10, 17).
+   */
+  constructor(
+    readonly ds: OdooDataset,
+    readonly models: ReadonlyMap<string, ModelDef> = MODELS,
+    readonly version: 17 | 19 = 17,
+  ) {
     this.access = {
       get: (model, row, field) => this.value(model, row, field),
       row: (model, id) => this.ds.table(model).get(id),
-      model: (name) => MODELS.get(name),
+      model: (name) => this.models.get(name),
       displayName: (model, row) => this.displayName(model, row),
     };
     this.#compute = {
@@ -86,7 +94,7 @@ export class Orm {
       activitiesOf: (model, id) => this.#activities().get(`${model},${id}`) ?? [],
       attachmentCount: (model, id) => this.#attachmentCounts().get(`${model},${id}`) ?? 0,
       displayNameOf: (model, id) => {
-        const def = MODELS.get(model);
+        const def = this.models.get(model);
         const row = def ? this.ds.table(model).get(id) : undefined;
         return def && row ? this.displayName(def, row) : false;
       },
@@ -120,7 +128,7 @@ export class Orm {
       case "many2one": {
         if (Array.isArray(v)) return v; // stored as recorded: [id, name]
         if (typeof v !== "number") return false;
-        const comodel = MODELS.get(def.relation!);
+        const comodel = this.models.get(def.relation!);
         const related = comodel ? this.ds.table(comodel.name).get(v) : undefined;
         return related && comodel ? [v, this.displayName(comodel, related)] : false;
       }
@@ -129,6 +137,9 @@ export class Orm {
       case "one2many":
       case "many2many":
         return Array.isArray(v) ? [...v] : [];
+      case "float":
+      case "monetary":
+        return typeof v === "number" ? new PyFloat(v) : v;
       default:
         return typeof v === "object" && v !== null ? structuredClone(v) : v;
     }
@@ -246,7 +257,7 @@ export class Orm {
   #sortKey(model: ModelDef, field: string): (row: Row) => unknown {
     const def = model.fields[field];
     if (def?.type === "many2one" && def.relation) {
-      const comodel = MODELS.get(def.relation);
+      const comodel = this.models.get(def.relation);
       if (comodel) {
         const terms = parseOrder(comodel.order, comodel).filter((t) =>
           comodel.fields[t.field]?.type !== "many2one"
@@ -272,7 +283,7 @@ export class Orm {
   /** Whether the record an attachment or activity hangs on exists and may be read. */
   #linkedReadable(resModel: unknown, resId: unknown, env: CallEnv): boolean {
     if (typeof resModel !== "string" || !resModel || typeof resId !== "number" || !resId) return true;
-    const target = MODELS.get(resModel);
+    const target = this.models.get(resModel);
     if (!target) return true;
     if (target.crmGroups && !env.crm) return false;
     return this.ds.table(resModel).get(resId) !== undefined;
@@ -290,9 +301,10 @@ export class Orm {
     call: { ids?: unknown; args: unknown[]; kwargs: Record<string, unknown> },
     env: CallEnv,
   ): unknown {
-    const model = MODELS.get(modelName);
+    const model = this.models.get(modelName);
     if (!model) throw faults.unknownModel(modelName);
-    if (method.startsWith("_")) throw faults.privateMethod(method);
+    const v19 = this.version >= 19;
+    if (method.startsWith("_")) throw faults.privateMethod(v19 ? `'${modelName}.${method}'` : method);
     const spec = METHODS[method];
     if (!spec || (spec.only && spec.only !== modelName)) {
       if (UNSUPPORTED.has(method)) throw faults.notSupported(`${modelName}.${method}`);
@@ -347,9 +359,11 @@ export class Orm {
     if (fields.length === 0) return allFields(model);
     for (const f of fields) {
       if (typeof f !== "string" || !model.fields[f]) {
+        // Odoo 19 drops "model" (fixture odoo19/10: "Invalid field 'no_such_field' on 'crm.lead'").
+        const on = this.version >= 19 ? "" : "model ";
         throw new OdooFault(
           "builtins.ValueError",
-          `Invalid field ${pyRepr(String(f))} on model ${pyRepr(model.name)}`,
+          `Invalid field ${pyRepr(String(f))} on ${on}${pyRepr(model.name)}`,
           500,
         );
       }
@@ -399,6 +413,23 @@ export class Orm {
       this.#childIndex = { version: t.version, byParent };
     }
     return this.#childIndex.byParent;
+  }
+}
+
+/**
+ * A float field's value: Python's JSON writes `45000.0` where JavaScript writes `45000` (fixture
+ * odoo19/02); the server's serializer writes it back as Python does. `valueOf` keeps it a number.
+ */
+export class PyFloat {
+  static readonly MARK = "\u0000pyfloat:";
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+  /** The marked text the serializer unquotes. */
+  text(): string {
+    const s = String(this.value);
+    return PyFloat.MARK + (/[.e]/.test(s) || !Number.isFinite(this.value) ? s : `${s}.0`);
   }
 }
 

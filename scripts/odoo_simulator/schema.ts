@@ -433,3 +433,63 @@ export const MODELS: ReadonlyMap<string, ModelDef> = new Map(
 export function hasActive(model: ModelDef): boolean {
   return model.fields.active?.type === "boolean";
 }
+
+/**
+ * Fields Odoo 19 removed and added, per model, as `fields_get` on a real 19.0 server showed them against
+ * 17.0 (scripts/fixtures/odoo19/fields_17_vs_19.json; only the fields this schema holds are removed).
+ */
+const ODOO19: Record<string, { description?: string; removed: string[]; added: Record<string, FieldDef> }> = {
+  "crm.lead": {
+    // fixture odoo19/05: "You are not allowed to access 'Lead' (crm.lead) records."
+    description: "Lead",
+    removed: ["kanban_state", "mobile", "mobile_blacklisted", "title"],
+    added: {
+      commercial_partner_id: f("many2one", "Customer Company", "r", "res.partner"),
+      is_rotting: f("boolean", "Rotting", "r"),
+      rotting_days: f("integer", "Days Rotting", "r"),
+      stage_id_color: f("integer", "Stage Color", "r"),
+      won_status: f("selection", "Is Won", "r"),
+    },
+  },
+  "res.partner": {
+    removed: [
+      "additional_info",
+      "date",
+      "mobile",
+      "mobile_blacklisted",
+      "partner_gid",
+      "signup_expiration",
+      "signup_token",
+      "signup_url",
+      "signup_valid",
+      "starred_message_ids",
+      "team_id",
+      "title",
+    ],
+    added: {},
+  },
+  "res.users": { removed: ["groups_id", "mobile", "title", "team_id"], added: {} },
+  "crm.stage": { removed: ["team_id"], added: { color: f("integer", "Color", "s") } },
+  "mail.activity": { removed: ["request_partner_id"], added: {} },
+};
+
+/** The models of an Odoo major version: 17 as recorded (fixture 55), 19 with its fields removed and added. */
+export function modelsFor(version: 17 | 19): ReadonlyMap<string, ModelDef> {
+  if (version === 17) return MODELS;
+  const out = new Map<string, ModelDef>();
+  for (const [name, def] of MODELS) {
+    const change = ODOO19[name];
+    if (!change) {
+      out.set(name, def);
+      continue;
+    }
+    const fields: Record<string, FieldDef> = {};
+    for (const [k, v] of Object.entries(def.fields)) if (!change.removed.includes(k)) fields[k] = v;
+    out.set(name, {
+      ...def,
+      description: change.description ?? def.description,
+      fields: { ...fields, ...change.added },
+    });
+  }
+  return out;
+}
