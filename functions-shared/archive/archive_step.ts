@@ -250,7 +250,11 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       await measured(async () => {
         const contents = await (prefetched ?? readGroup(group));
         prefetched = null;
-        if (i + 1 < groups.length && fits()) {
+        // Read ahead only when the budget allows this group and the next: the next is then finished
+        // whatever the budget says, so it must fit too.
+        if (
+          i + 1 < groups.length && budget.allows({ wallMs: 2 * costliest.wallMs, cpuMs: 2 * costliest.cpuMs })
+        ) {
           prefetched = readGroup(groups[i + 1]);
           prefetched.catch(() => {}); // (readContents maps failures to contents; awaited next turn)
         }
