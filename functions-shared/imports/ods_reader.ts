@@ -13,11 +13,11 @@
  * each call inflates `content.xml` from its start and skips rows before `startRow` without reading them.
  */
 import { ImportError } from "./import_error.ts";
-import { LIST } from "./messages.ts";
-import { detectHeaderRow } from "./sniff.ts";
 import { openWorkbookZip, type RandomAccessSource, zipTextChunks } from "./workbook_zip.ts";
 import {
+  HEADER_SCAN_ROWS,
   MAX_PENDING_CHARS,
+  sheetHeader,
   tooLong,
   unescapeXml,
   type XlsxBatch,
@@ -162,28 +162,13 @@ export async function readOdsHeader(
   source: RandomAccessSource,
   opts: Omit<XlsxReadOptions, "startRow" | "maxRows" | "batchRows"> = {},
 ): Promise<XlsxHeader> {
-  const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
-  const scan = 50;
-  const records: string[][] = [];
-  let done = false;
-  for await (const b of readOdsRows(source, { ...opts, startRow: 1, maxRows: scan, batchRows: scan })) {
-    for (const r of b.rows) {
-      while (records.length < r.rowNumber - 1) records.push([""]);
-      records.push(r.values);
-    }
-    done = b.done;
-  }
-  const index = detectHeaderRow(records);
-  if (index === -1) throw new ImportError({ code: "file_blank", params: file });
-  const headers = records[index].map((h) => h.trim());
-  const hasData = records.slice(index + 1).some((r) => r.some((v) => v.trim() !== ""));
-  if (!hasData && done) {
-    throw new ImportError({
-      code: "file_header_only",
-      params: { ...file, headers: headers.filter((h) => h).join(LIST) },
-    });
-  }
-  return { sheetName: "", headerRow: index + 1, headers, dataRow: index + 2 };
+  const rows = readOdsRows(source, {
+    ...opts,
+    startRow: 1,
+    maxRows: HEADER_SCAN_ROWS,
+    batchRows: HEADER_SCAN_ROWS,
+  });
+  return await sheetHeader(rows, "", opts.fileName);
 }
 
 const CELL = "<table:table-cell";

@@ -350,14 +350,33 @@ export async function readXlsxHeader(
   source: RandomAccessSource,
   opts: Omit<XlsxReadOptions, "startRow" | "maxRows" | "batchRows"> = {},
 ): Promise<XlsxHeader> {
-  const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
   const wb = await openWorkbook(source, opts);
-  const scan = 50;
+  const rows = sheetRows(wb, {
+    ...opts,
+    startRow: 1,
+    maxRows: HEADER_SCAN_ROWS,
+    batchRows: HEADER_SCAN_ROWS,
+  });
+  return await sheetHeader(rows, wb.sheetName, opts.fileName);
+}
+
+/** Rows a sheet's header is looked for in (title and blank rows above it included). */
+export const HEADER_SCAN_ROWS = 50;
+
+/**
+ * The header of a sheet, XLSX or ODS, from its first `HEADER_SCAN_ROWS` rows:
+ * title and blank rows skipped (`detectHeaderRow`), a sheet without data
+ * below its header refused (`file_header_only`), a blank one (`file_blank`).
+ */
+export async function sheetHeader(
+  rows: AsyncIterable<XlsxBatch>,
+  sheetName: string,
+  fileName?: string,
+): Promise<XlsxHeader> {
+  const file: Record<string, string> = fileName ? { file: fileName } : {};
   const records: string[][] = [];
   let done = false;
-  for await (
-    const b of sheetRows(wb, { ...opts, startRow: 1, maxRows: scan, batchRows: scan })
-  ) {
+  for await (const b of rows) {
     for (const r of b.rows) {
       while (records.length < r.rowNumber - 1) records.push([""]);
       records.push(r.values);
@@ -374,7 +393,7 @@ export async function readXlsxHeader(
       params: { ...file, headers: headers.filter((h) => h).join(LIST) },
     });
   }
-  return { sheetName: wb.sheetName, headerRow: index + 1, headers, dataRow: index + 2 };
+  return { sheetName, headerRow: index + 1, headers, dataRow: index + 2 };
 }
 
 /** Reads what the sheet's cells refer to: workbook, relationships, styles, shared strings. */
