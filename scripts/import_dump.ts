@@ -31,6 +31,7 @@ import { parseMappingCsv } from "../functions-shared/backup/mapping_csv.ts";
 import { progressBar } from "../functions-shared/backup/progress_bar.ts";
 import { formatSummary } from "../functions-shared/backup/summary_text.ts";
 import { storeFromConfig } from "../functions-shared/storage/store_from_config.ts";
+import { timedFetch } from "../functions-shared/storage/timed_fetch.ts";
 import { parseEnvFile } from "./stack/env_file.ts";
 
 const USAGE = `usage: deno task import-dump <backup.zip | extracted folder> [--dry-run] [--create-missing]
