@@ -152,7 +152,7 @@ async function main(): Promise<number> {
   if (from) console.error(`settings missing from the environment were read from ${from}`);
 
   const mapping = values.mapping ? parseMappingCsv(await Deno.readTextFile(values.mapping)) : undefined;
-  const store = storeFromConfig(config.storage);
+  const store = storeFromConfig(config.storage, { fetch: timedFetch() });
   const sql = connectDb(config.dbUrl, { max: 3 });
   const ctrl = new AbortController();
   let stops = 0;

@@ -30,13 +30,11 @@ import type { Backup, BackupFile } from "./backup_source.ts";
 import type { ImportFailure } from "./failures_csv.ts";
 import {
   createMissingLeadFiles,
-  type FailedLeadFile,
   leadFilesByOdooId,
   type LeadFileTarget,
   leadsByOdooId,
   linkedOdooIds,
   storedCopies,
-  type StoredLeadFile,
 } from "./lead_file_ledger.ts";
 import { emptyProgress, type ImportProgress } from "./progress_bar.ts";
 import { sha1FromStoreFname, storeFnameProblem } from "./store_fname.ts";

@@ -50,7 +50,14 @@ export async function writeDatasetBackup(
       mimetype: (a.mimetype as string) || null,
     };
     if (a.type === "url") {
-      rows.push({ ...base, type: "url", url: String(a.url), store_fname: null, file_size: 0, checksum: null });
+      rows.push({
+        ...base,
+        type: "url",
+        url: String(a.url),
+        store_fname: null,
+        file_size: 0,
+        checksum: null,
+      });
       continue;
     }
     const bytes = dataset.attachmentBytes(id) ?? new Uint8Array(0);
