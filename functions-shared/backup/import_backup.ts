@@ -38,6 +38,7 @@ import {
 } from "./lead_file_ledger.ts";
 import { emptyProgress, type ImportProgress } from "./progress_bar.ts";
 import { sha1FromStoreFname, storeFnameProblem } from "./store_fname.ts";
+import { leadsCaughtUp, orphanReason, recordBackupOrphans } from "./backup_orphans.ts";
 import {
   type BackupClaim,
   claimBackupFiles,
@@ -232,10 +233,13 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       const r = await createMissingLeadFiles(d.sql, orphans.map(missingRow));
       summary.created = r.created.length;
       const missing = new Set(r.leadMissing);
+      const caughtUp = missing.size > 0 && await leadsCaughtUp(d.sql);
       for (const a of orphans) {
-        if (missing.has(a.id)) failures.push({ att: a, target: null, error: leadMissing(a) });
+        if (missing.has(a.id)) failures.push({ att: a, target: null, error: leadMissing(a, caughtUp) });
         else kept.push(a);
       }
+      // No lead_files row can hold them: the status document lists them from here, with their reason.
+      await recordBackupOrphans(d.sql, orphans.filter((a) => missing.has(a.id)));
     }
   } else {
     summary.notLinked = orphans.length;
@@ -644,11 +648,8 @@ function makeItem(
   };
 }
 
-function leadMissing(a: Attachment): PasserelleError {
-  return failure(
-    "lead_missing",
-    `crm.lead ${a.resId} of ${describe(a)} has no lead here: sync the leads first`,
-  );
+function leadMissing(a: Attachment, caughtUp = false): PasserelleError {
+  return failure("lead_missing", `${describe(a)}: ${orphanReason(a.resId, caughtUp)}`);
 }
 
 function virtualTarget(a: Attachment, leadId: number): LeadFileTarget {

@@ -1,0 +1,48 @@
+/**
+ * A backup import in a process of its own, for the memory test and the migration bench: imports
+ * `<zip>` into `<db url>` through Supabase Storage at `<project url>` (the stand-in), with the
+ * service-role key, as `deno task import-dump` does (timed requests, 5 at once), then prints its peak
+ * RSS (VmHWM) and summary as one JSON line.
+ *
+ *   deno run -A import_child.ts <zip> <db url> <project url> <service role key> [concurrency]
+ */
+import { connectDb } from "../../db.ts";
+import { supabaseStore } from "../../storage/supabase_store.ts";
+import { timedFetch } from "../../storage/timed_fetch.ts";
+import { openBackup } from "../backup_source.ts";
+import { importBackup } from "../import_backup.ts";
+
+async function peakRssMb(): Promise<number> {
+  const m = /VmHWM:\s+(\d+) kB/.exec(await Deno.readTextFile("/proc/self/status"));
+  return m ? Number(m[1]) / 1024 : Deno.memoryUsage().rss / 2 ** 20;
+}
+
+if (import.meta.main) {
+  const [zip, dbUrl, url, key, concurrency] = Deno.args;
+  const startMb = Deno.memoryUsage().rss / 2 ** 20;
+  const sql = connectDb(dbUrl, { max: 3 });
+  const store = supabaseStore({ url, serviceRoleKey: key, bucket: "estimation-files", fetch: timedFetch() });
+  const backup = await openBackup(zip);
+  const t = performance.now();
+  try {
+    const s = await importBackup({
+      sql,
+      store,
+      backup,
+      concurrency: Number(concurrency ?? 5),
+      createMissing: true,
+    });
+    console.log(JSON.stringify({
+      peakMb: await peakRssMb(),
+      startMb,
+      seconds: (performance.now() - t) / 1000,
+      uploaded: s.uploaded,
+      copied: s.copied,
+      failed: s.failed,
+      bytes: s.bytesUploaded,
+    }));
+  } finally {
+    backup.close();
+    await sql.end();
+  }
+}
