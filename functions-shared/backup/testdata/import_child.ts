@@ -1,12 +1,14 @@
 /**
  * A backup import in a process of its own, for the memory test and the migration bench: imports
  * `<zip>` into `<db url>` through Supabase Storage at `<project url>` (the stand-in), with the
- * service-role key, as `deno task import-dump` does (timed requests, 5 at once), then prints its peak
- * RSS (VmHWM) and summary as one JSON line.
+ * service-role key, as `deno task import-dump` does (timed requests, 5 at once, `--create-missing`), or
+ * into a local bucket directory with `local:<dir>` as the project URL; then prints its peak RSS (VmHWM)
+ * and its summary (failures aside) as one JSON line.
  *
- *   deno run -A import_child.ts <zip> <db url> <project url> <service role key> [concurrency]
+ *   deno run -A import_child.ts <zip> <db url> <project url | local:dir> <service role key> [concurrency]
  */
 import { connectDb } from "../../db.ts";
+import { localStore } from "../../storage/local_store.ts";
 import { supabaseStore } from "../../storage/supabase_store.ts";
 import { timedFetch } from "../../storage/timed_fetch.ts";
 import { openBackup } from "../backup_source.ts";
@@ -21,7 +23,9 @@ if (import.meta.main) {
   const [zip, dbUrl, url, key, concurrency] = Deno.args;
   const startMb = Deno.memoryUsage().rss / 2 ** 20;
   const sql = connectDb(dbUrl, { max: 3 });
-  const store = supabaseStore({ url, serviceRoleKey: key, bucket: "estimation-files", fetch: timedFetch() });
+  const store = url.startsWith("local:")
+    ? localStore({ dir: url.slice("local:".length), bucket: "estimation-files" })
+    : supabaseStore({ url, serviceRoleKey: key, bucket: "estimation-files", fetch: timedFetch() });
   const backup = await openBackup(zip);
   const t = performance.now();
   try {
@@ -32,13 +36,12 @@ if (import.meta.main) {
       concurrency: Number(concurrency ?? 5),
       createMissing: true,
     });
+    const { failures: _, ...summary } = s;
     console.log(JSON.stringify({
+      ...summary,
       peakMb: await peakRssMb(),
       startMb,
       seconds: (performance.now() - t) / 1000,
-      uploaded: s.uploaded,
-      copied: s.copied,
-      failed: s.failed,
       bytes: s.bytesUploaded,
     }));
   } finally {
