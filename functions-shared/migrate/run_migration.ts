@@ -194,6 +194,8 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
   let lastMove = clock();
   let lastFigures = "";
   let archiveKicked = false;
+  /** When the discovery pass the files wait for was asked (null: not yet). */
+  let discoveryAsked: Date | null = null;
 
   const startJob = async (p: Part, kind: "leads" | "activities", path: string): Promise<string | null> => {
     start(p);
@@ -218,14 +220,22 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
       { total: number | null; synced: number; caught_up: boolean; files_seen: boolean }[]
     >`
       select l.total_in_source as total, coalesce(l.synced, 0) as synced, l.caught_up_at is not null as caught_up,
-             coalesce(a.caught_up_at >= l.caught_up_at, false) as files_seen
+             coalesce(a.caught_up_at > ${discoveryAsked}::timestamptz, false) as files_seen
         from (select 1) one
         left join public.sync_state l on l.source = 'odoo_leads'
         left join public.sync_state a on a.source = 'odoo_attachments'`;
     leads.total = s.total;
     leads.done = Math.min(s.synced, s.total ?? s.synced);
     rateOf(leads);
-    if (leads.state === "running" && s.caught_up) finish(leads, "complete", "every Odoo lead synced");
+    if (leads.state === "running" && s.caught_up) {
+      finish(leads, "complete", "every Odoo lead synced");
+      // One discovery pass that starts now sees every lead's attachments (one that overlapped the last
+      // sync page may have missed them: see the migration's comment); the files wait for it.
+      [{ at: discoveryAsked }] = await d.sql<
+        { at: Date }[]
+      >`select passerelle.rediscover_attachments() as at`;
+      await d.invoke("archive-odoo-files");
+    }
 
     // Files: the backup import starts once the leads are there.
     if (i.zip && !dumpRun && leads.state === "complete") {
@@ -371,9 +381,9 @@ async function lastError(sql: Sql): Promise<string | null> {
 async function exceptionLines(sql: Sql): Promise<string[]> {
   const [{ ex }] = await sql<{ ex: FileExceptions }[]>`select passerelle.file_exceptions(3) as ex`;
   const out: string[] = [];
-  for (const [label, g] of [["links", ex.links], ["orphans", ex.orphans]] as const) {
+  for (const [label, g] of [["link", ex.links], ["orphan", ex.orphans]] as const) {
     if (g.count === 0) continue;
-    out.push(`${g.count} ${label} not stored: ${g.reason}`);
+    out.push(`${g.count} ${label}${g.count === 1 ? "" : "s"} not stored: ${g.reason}`);
     for (const i of g.items) out.push(`  attachment ${i.odoo_id} "${i.name}": ${i.reason}`);
   }
   return out;

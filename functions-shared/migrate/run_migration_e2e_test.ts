@@ -139,7 +139,7 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     assert.match(text, /^Migration complete in /);
     assert.match(text, /Odoo leads\s+complete\s+400\/400 leads/);
     assert.match(text, /2 links not stored: links \(url attachments\), not files/);
-    assert.match(text, /1 orphans not stored: attachments whose lead was deleted in Odoo/);
+    assert.match(text, /1 orphan not stored: attachments whose lead was deleted in Odoo/);
     assert.match(text, /crm\.lead \d+\) was deleted in Odoo/);
     assert.match(text, /lead CSV\s+complete\s+.*job [0-9a-f-]+: \d+ inserted/);
     // The progress showed each part with its counts while it ran.
