@@ -26,6 +26,7 @@ import { connectDb } from "../functions-shared/db.ts";
 import { PasserelleError } from "../functions-shared/errors.ts";
 import { openBackup } from "../functions-shared/backup/backup_source.ts";
 import { failuresCsv } from "../functions-shared/backup/failures_csv.ts";
+import { exposedGc } from "../functions-shared/backup/exposed_gc.ts";
 import { importBackup } from "../functions-shared/backup/import_backup.ts";
 import { parseMappingCsv } from "../functions-shared/backup/mapping_csv.ts";
 import { progressBar } from "../functions-shared/backup/progress_bar.ts";
@@ -189,6 +190,7 @@ async function main(): Promise<number> {
       concurrency,
       dryRun: values["dry-run"],
       createMissing: values["create-missing"],
+      collectGarbage: exposedGc(),
       signal: ctrl.signal,
       onProgress: (p) => {
         stored ||= p.phase === "storing";

@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { openBackup } from "../functions-shared/backup/backup_source.ts";
+import { exposedGc } from "../functions-shared/backup/exposed_gc.ts";
 import { importBackup } from "../functions-shared/backup/import_backup.ts";
 import { loadConfig } from "../functions-shared/config.ts";
 import { connectDb } from "../functions-shared/db.ts";
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
             store,
             backup,
             createMissing: true,
+            collectGarbage: exposedGc(),
             concurrency: config.uploadConcurrency,
             signal: ctrl.signal,
             onProgress,

@@ -96,6 +96,13 @@ export interface ImportDeps {
    * 12 MiB, 198 MB with 6 MiB.
    */
   inFlightBytes?: number;
+  /**
+   * Frees what the uploads left behind (`gc` when the process runs with `--v8-flags=--expose-gc`, as
+   * `deno task import-dump` does), called every 32 MiB stored: the read and upload buffers of finished
+   * files are garbage V8 only collects once about 64 MB of it piled up, a third of the 200 MB the
+   * import may take (measured: 227 MB peak without, 173 MB with a collection every 100 ms).
+   */
+  collectGarbage?: () => void;
 }
 
 /** What an import did (or, with `dryRun`, would do). */
@@ -337,6 +344,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   let lastFlush = clock();
   let flushing: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
+  let collectedAt = 0;
   /** Claims taken and not yet recorded (given back if the import stops). */
   const open = new Map<number, BackupClaim>();
 
@@ -396,6 +404,10 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       else summary.alreadyStored++;
     }
     progress.filesDone++;
+    if (d.collectGarbage && progress.bytesDone - collectedAt >= 32 * MIB) {
+      collectedAt = progress.bytesDone;
+      d.collectGarbage();
+    }
     report();
     if (buffer.done.length + buffer.failed.length >= batchSize || clock() - lastFlush >= flushMs) {
       void flush();

@@ -32,7 +32,7 @@ Deno.test("import-dump of a backup of files of 5 to 50 MB (281 MB), 5 at once th
     const key = await mintJwt(jwtSecret, { role: "service_role" });
     const child = new URL("./testdata/import_child.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", child, backup.zip!, db.url, standin.url, key, "5"],
+      args: ["run", "-A", "--v8-flags=--expose-gc", child, backup.zip!, db.url, standin.url, key, "5"],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -154,7 +154,7 @@ async function runOnce(
       importDump: async (zip) => {
         const where = storage === "local" ? `local:${stack.storageDir}` : stack.storage!.url;
         const out = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", child, zip, db.url, where, stack.serviceRoleKey, "5"],
+          args: ["run", "-A", "--v8-flags=--expose-gc", child, zip, db.url, where, stack.serviceRoleKey, "5"],
           stdout: "piped",
           stderr: "inherit",
         }).output();

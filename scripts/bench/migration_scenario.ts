@@ -144,7 +144,7 @@ export async function writeScenario(clusterUrl: string, scale: Scale, dir: strin
   for (let k = 0; k < scale.links; k++) {
     const id = attachments.nextId;
     attachments.insert({
-      ...attachments.rows[0],
+      ...attachments.get(ids[0])!,
       id,
       name: `Lien ${k + 1}`,
       type: "url",

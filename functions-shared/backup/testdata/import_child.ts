@@ -3,7 +3,7 @@
  * `<zip>` into `<db url>` through Supabase Storage at `<project url>` (the stand-in), with the
  * service-role key, as `deno task import-dump` does (timed requests, 5 at once, `--create-missing`), or
  * into a local bucket directory with `local:<dir>` as the project URL; then prints its peak RSS (VmHWM)
- * and its summary (failures aside) as one JSON line.
+ * and its summary (failures aside) as one JSON line. Run it with `--v8-flags=--expose-gc`, as the task is.
  *
  *   deno run -A import_child.ts <zip> <db url> <project url | local:dir> <service role key> [concurrency]
  */
@@ -12,6 +12,7 @@ import { localStore } from "../../storage/local_store.ts";
 import { supabaseStore } from "../../storage/supabase_store.ts";
 import { timedFetch } from "../../storage/timed_fetch.ts";
 import { openBackup } from "../backup_source.ts";
+import { exposedGc } from "../exposed_gc.ts";
 import { importBackup } from "../import_backup.ts";
 
 async function peakRssMb(): Promise<number> {
@@ -35,6 +36,7 @@ if (import.meta.main) {
       backup,
       concurrency: Number(concurrency ?? 5),
       createMissing: true,
+      collectGarbage: exposedGc(),
     });
     const { failures: _, ...summary } = s;
     console.log(JSON.stringify({
