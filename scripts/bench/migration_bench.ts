@@ -103,6 +103,45 @@ async function verify(sql: Sql, store: ObjectStore): Promise<{ objects: number; 
   return { objects: rows.length, bad };
 }
 
+/**
+ * The baseline of the files part: import-dump alone (no archive running) on the same backup, the leads
+ * synced first; seconds from its start to every file recorded.
+ */
+async function importAlone(scenario: Scenario, storage: "local" | "standin"): Promise<number> {
+  const db = await createTestDatabase(`bench_migration_alone_${storage}`);
+  const stack = await startFunctionStack({ dbUrl: db.url, dataset: scenario.dataset, storage });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const r = await stack.call("sync-odoo-leads");
+      if (r.status !== 200) throw new Error(`sync-odoo-leads answered ${r.status}`);
+      if (!r.body.remainingFlag) break;
+    }
+    const child = new URL("../../functions-shared/backup/testdata/import_child.ts", import.meta.url).pathname;
+    const where = storage === "local" ? `local:${stack.storageDir}` : stack.storage!.url;
+    const t = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        child,
+        scenario.backup.zip!,
+        db.url,
+        where,
+        stack.serviceRoleKey,
+        "5",
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) throw new Error("import-dump alone failed");
+    return (performance.now() - t) / 1000;
+  } finally {
+    await stack.stop();
+    await db.drop();
+  }
+}
+
 async function runOnce(
   report: (row: BenchRow) => void,
   scenario: Scenario,
@@ -231,6 +270,18 @@ async function runOnce(
         target: "< 256 MB",
       });
     }
+    const files = result.parts[1];
+    const together = (files.endedAt! - files.startedAt!) / 1000;
+    const alone = await importAlone(scenario, storage);
+    report({
+      bench,
+      figure: "files: archive + import-dump at once (baseline: import-dump alone)",
+      value: together,
+      unit: "s",
+      baseline: alone,
+      ratio: alone / together,
+      target: "no slower than alone",
+    });
     report({
       bench,
       figure: "peak RSS, import-dump (its own VmHWM)",
