@@ -5,7 +5,9 @@
  *   1. checks (`preconditions.ts`), and schedules the cron jobs that are missing;
  *   2. leads: fires `sync-odoo-leads` (its chain reads every lead), and `archive-odoo-files` along;
  *   3. files, once the leads are synced (a file needs its lead): the backup import if a zip is given,
- *      while the archive works the same queue (they share it: `backup_claims.ts`);
+ *      the archive paused meanwhile (they could share the queue, `backup_claims.ts`, but the archive
+ *      reads through Odoo's API, slower: the files it held would finish later than the backup's), then
+ *      the archive for what the backup did not hold; without a zip, the archive alone;
  *   4. the lead CSV, once the leads are synced, so that its duplicates against Odoo's leads are found;
  *   5. the activities CSV, once the lead CSV is committed, so that the leads they name exist.
  *
@@ -170,154 +172,177 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
   };
   start(leads);
   start(files);
-  await d.invoke("sync-odoo-leads");
-  await d.invoke("archive-odoo-files");
-
-  const samples = new Map<Part, Sample[]>();
-  const rateOf = (p: Part) => {
-    const now = clock();
-    const s = samples.get(p) ?? [];
-    s.push({ at: now, done: p.done });
-    while (s.length > 2 && now - s[0].at > 30_000) s.shift();
-    samples.set(p, s);
-    const first = s[0];
-    const dt = (now - first.at) / 1000;
-    p.rate = dt >= 1 ? Math.max(0, (p.done - first.done) / dt) : p.rate;
-    const left = p.total === null ? null : Math.max(0, p.total - p.done - p.failed);
-    p.etaS = left === null ? null : left === 0 ? 0 : p.rate ? left / p.rate : null;
+  // With a backup, the archive waits for it (its cron calls and chains do nothing while paused); a pause
+  // the user set is theirs and stays.
+  const [control] = await d.sql<{ paused: boolean }[]>`
+    select paused from passerelle.controls where function_name = 'archive-odoo-files'`;
+  const pausedHere = Boolean(i.zip) && !control?.paused;
+  if (pausedHere) await d.sql`select passerelle.pause('archive-odoo-files')`;
+  const resumeArchive = async () => {
+    if (pausedHere) await d.sql`select passerelle.resume('archive-odoo-files')`;
   };
+  try {
+    return await follow();
+  } finally {
+    await resumeArchive();
+  }
 
-  let dumpRun: Promise<void> | null = null;
-  let dumpDone = !i.zip;
-  let leadJob: string | null = null;
-  let actJob: string | null = null;
-  let lastMove = clock();
-  let lastFigures = "";
-  let archiveKicked = false;
-  /** When the discovery pass the files wait for was asked (null: not yet). */
-  let discoveryAsked: Date | null = null;
+  async function follow(): Promise<MigrationResult> {
+    await d.invoke("sync-odoo-leads");
+    if (!i.zip) await d.invoke("archive-odoo-files");
 
-  const startJob = async (p: Part, kind: "leads" | "activities", path: string): Promise<string | null> => {
-    start(p);
-    const company = await findCompany(d.sql, i.companyName);
-    if (company === null) {
-      finish(p, "failed", `no company "${i.companyName}" (COMPANY_NAME): the lead sync makes it`);
-      return null;
-    }
-    try {
-      const id = await d.startImport({ kind, path, companyId: company, ownerId: owner!.id });
-      p.detail = `job ${id}`;
-      return id;
-    } catch (e) {
-      finish(p, "failed", `could not start: ${e instanceof Error ? e.message : e}`);
-      return null;
-    }
-  };
+    const samples = new Map<Part, Sample[]>();
+    const rateOf = (p: Part) => {
+      const now = clock();
+      const s = samples.get(p) ?? [];
+      s.push({ at: now, done: p.done });
+      while (s.length > 2 && now - s[0].at > 30_000) s.shift();
+      samples.set(p, s);
+      const first = s[0];
+      const dt = (now - first.at) / 1000;
+      p.rate = dt >= 1 ? Math.max(0, (p.done - first.done) / dt) : p.rate;
+      const left = p.total === null ? null : Math.max(0, p.total - p.done - p.failed);
+      p.etaS = left === null ? null : left === 0 ? 0 : p.rate ? left / p.rate : null;
+    };
 
-  while (true) {
-    // Leads.
-    const [s] = await d.sql<
-      { total: number | null; synced: number; caught_up: boolean; files_seen: boolean }[]
-    >`
+    let dumpRun: Promise<void> | null = null;
+    let dumpDone = !i.zip;
+    let leadJob: string | null = null;
+    let actJob: string | null = null;
+    let lastMove = clock();
+    let lastFigures = "";
+    /**
+     * One discovery pass that starts now sees every lead's attachments (one that overlapped the last sync
+     * page may have missed them: see the migration's comment); the files wait for it.
+     */
+    const askDiscovery = async () => {
+      [{ at: discoveryAsked }] = await d.sql<
+        { at: Date }[]
+      >`select passerelle.rediscover_attachments() as at`;
+      await d.invoke("archive-odoo-files");
+    };
+    /** When the discovery pass the files wait for was asked (null: not yet). */
+    let discoveryAsked: Date | null = null;
+
+    const startJob = async (p: Part, kind: "leads" | "activities", path: string): Promise<string | null> => {
+      start(p);
+      const company = await findCompany(d.sql, i.companyName);
+      if (company === null) {
+        finish(p, "failed", `no company "${i.companyName}" (COMPANY_NAME): the lead sync makes it`);
+        return null;
+      }
+      try {
+        const id = await d.startImport({ kind, path, companyId: company, ownerId: owner!.id });
+        p.detail = `job ${id}`;
+        return id;
+      } catch (e) {
+        finish(p, "failed", `could not start: ${e instanceof Error ? e.message : e}`);
+        return null;
+      }
+    };
+
+    while (true) {
+      // Leads.
+      const [s] = await d.sql<
+        { total: number | null; synced: number; caught_up: boolean; files_seen: boolean }[]
+      >`
       select l.total_in_source as total, coalesce(l.synced, 0) as synced, l.caught_up_at is not null as caught_up,
              coalesce(a.caught_up_at > ${discoveryAsked}::timestamptz, false) as files_seen
         from (select 1) one
         left join public.sync_state l on l.source = 'odoo_leads'
         left join public.sync_state a on a.source = 'odoo_attachments'`;
-    leads.total = s.total;
-    leads.done = Math.min(s.synced, s.total ?? s.synced);
-    rateOf(leads);
-    if (leads.state === "running" && s.caught_up) {
-      finish(leads, "complete", "every Odoo lead synced");
-      // One discovery pass that starts now sees every lead's attachments (one that overlapped the last
-      // sync page may have missed them: see the migration's comment); the files wait for it.
-      [{ at: discoveryAsked }] = await d.sql<
-        { at: Date }[]
-      >`select passerelle.rediscover_attachments() as at`;
-      await d.invoke("archive-odoo-files");
-    }
+      leads.total = s.total;
+      leads.done = Math.min(s.synced, s.total ?? s.synced);
+      rateOf(leads);
+      if (leads.state === "running" && s.caught_up) {
+        finish(leads, "complete", "every Odoo lead synced");
+        if (!i.zip) await askDiscovery();
+      }
 
-    // Files: the backup import starts once the leads are there.
-    if (i.zip && !dumpRun && leads.state === "complete") {
-      dumpRun = d.importDump(i.zip, (p) => (dump = { ...p })).then(
-        (r) => {
-          dumpSummary = r;
-        },
-        (e) => {
-          files.problems.push(`import-dump stopped: ${e instanceof Error ? e.message : e}`);
-        },
-      ).finally(() => (dumpDone = true));
-    }
-    const [f] = await d.sql<{ total: number; done: number; failed: number; open: number }[]>`
+      // Files: the backup import starts once the leads are there.
+      if (i.zip && !dumpRun && leads.state === "complete") {
+        dumpRun = d.importDump(i.zip, (p) => (dump = { ...p })).then(
+          (r) => {
+            dumpSummary = r;
+          },
+          (e) => {
+            files.problems.push(`import-dump stopped: ${e instanceof Error ? e.message : e}`);
+          },
+        ).finally(async () => {
+          // The archive takes over what the backup did not hold (and anything it gave back).
+          await resumeArchive();
+          await askDiscovery();
+          dumpDone = true;
+        });
+      }
+      const [f] = await d.sql<{ total: number; done: number; failed: number; open: number }[]>`
       select count(*)::int as total, count(*) filter (where status = 'done')::int as done,
              count(*) filter (where status = 'failed')::int as failed,
              count(*) filter (where status in ('pending', 'claimed'))::int as open
         from public.lead_files`;
-    files.total = f.total;
-    files.done = f.done;
-    files.failed = f.failed;
-    rateOf(files);
-    if (dumpDone && f.open > 0 && !archiveKicked) {
-      // Files import-dump gave back (a retryable failure) are the archive's now: make sure one runs.
-      await d.invoke("archive-odoo-files");
-      archiveKicked = true;
-    }
-    if (files.state === "running" && leads.state === "complete" && s.files_seen && dumpDone && f.open === 0) {
-      const codes = await d.sql<{ code: string; n: number; example: string | null }[]>`
+      files.total = f.total;
+      files.done = f.done;
+      files.failed = f.failed;
+      rateOf(files);
+      if (
+        files.state === "running" && leads.state === "complete" && s.files_seen && dumpDone && f.open === 0
+      ) {
+        const codes = await d.sql<{ code: string; n: number; example: string | null }[]>`
         select coalesce(error_code, 'unknown') as code, count(*)::int as n,
                (array_agg(last_error order by id))[1] as example
           from public.lead_files where status = 'failed' group by 1 order by 2 desc`;
-      for (const c of codes.filter((c) => !NOT_FILES.has(c.code))) {
-        files.problems.push(`${c.n} ${c.code}, e.g. ${c.example ?? "no message"}`);
+        for (const c of codes.filter((c) => !NOT_FILES.has(c.code))) {
+          files.problems.push(`${c.n} ${c.code}, e.g. ${c.example ?? "no message"}`);
+        }
+        files.problems.push(...await exceptionLines(d.sql));
+        const real = codes.filter((c) => !NOT_FILES.has(c.code)).reduce((n, c) => n + c.n, 0);
+        finish(
+          files,
+          real === 0 ? "complete" : "failed",
+          real === 0
+            ? `every file stored${f.failed ? ` (${f.failed} links or orphans: no file to store)` : ""}`
+            : `${real} files could not be stored`,
+        );
       }
-      files.problems.push(...await exceptionLines(d.sql));
-      const real = codes.filter((c) => !NOT_FILES.has(c.code)).reduce((n, c) => n + c.n, 0);
-      finish(
-        files,
-        real === 0 ? "complete" : "failed",
-        real === 0
-          ? `every file stored${f.failed ? ` (${f.failed} links or orphans: no file to store)` : ""}`
-          : `${real} files could not be stored`,
-      );
-    }
 
-    // The CSVs.
-    if (i.leadsCsv && leadsCsv.state === "waiting" && leads.state === "complete") {
-      leadJob = await startJob(leadsCsv, "leads", i.leadsCsv);
-    }
-    if (leadJob) await followJob(d.sql, leadJob, leadsCsv, finish, rateOf);
-    if (i.activitiesCsv && actsCsv.state === "waiting") {
-      if (leadsCsv.state === "failed") finish(actsCsv, "failed", "not started: the lead CSV failed");
-      else if (
-        (leadsCsv.state === "complete" || leadsCsv.state === "skipped") && leads.state === "complete"
-      ) {
-        actJob = await startJob(actsCsv, "activities", i.activitiesCsv);
+      // The CSVs.
+      if (i.leadsCsv && leadsCsv.state === "waiting" && leads.state === "complete") {
+        leadJob = await startJob(leadsCsv, "leads", i.leadsCsv);
       }
-    }
-    if (actJob) await followJob(d.sql, actJob, actsCsv, finish, rateOf);
+      if (leadJob) await followJob(d.sql, leadJob, leadsCsv, finish, rateOf);
+      if (i.activitiesCsv && actsCsv.state === "waiting") {
+        if (leadsCsv.state === "failed") finish(actsCsv, "failed", "not started: the lead CSV failed");
+        else if (
+          (leadsCsv.state === "complete" || leadsCsv.state === "skipped") && leads.state === "complete"
+        ) {
+          actJob = await startJob(actsCsv, "activities", i.activitiesCsv);
+        }
+      }
+      if (actJob) await followJob(d.sql, actJob, actsCsv, finish, rateOf);
 
+      d.onView?.(view());
+      const running = parts.filter((p) => p.state === "running" || p.state === "waiting");
+      if (running.length === 0) break;
+      const figures = JSON.stringify([
+        parts.map((p) => [p.state, p.done, p.failed]),
+        (dump as ImportProgress | null)?.filesDone,
+      ]);
+      if (figures !== lastFigures) {
+        lastFigures = figures;
+        lastMove = clock();
+      } else if (clock() - lastMove > stallMs) {
+        const why = await lastError(d.sql);
+        for (const p of running) {
+          finish(p, "failed", `nothing moved for ${Math.round(stallMs / 1000)} s${why ? `: ${why}` : ""}`);
+        }
+        break;
+      }
+      await sleep(pollMs);
+    }
+    if (dumpRun) await dumpRun;
     d.onView?.(view());
-    const running = parts.filter((p) => p.state === "running" || p.state === "waiting");
-    if (running.length === 0) break;
-    const figures = JSON.stringify([
-      parts.map((p) => [p.state, p.done, p.failed]),
-      (dump as ImportProgress | null)?.filesDone,
-    ]);
-    if (figures !== lastFigures) {
-      lastFigures = figures;
-      lastMove = clock();
-    } else if (clock() - lastMove > stallMs) {
-      const why = await lastError(d.sql);
-      for (const p of running) {
-        finish(p, "failed", `nothing moved for ${Math.round(stallMs / 1000)} s${why ? `: ${why}` : ""}`);
-      }
-      break;
-    }
-    await sleep(pollMs);
+    return end(false);
   }
-  if (dumpRun) await dumpRun;
-  d.onView?.(view());
-  return end(false);
 }
 
 /** Reads an import job's row into its part; ends the part when the job ended. */

@@ -115,6 +115,9 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     assert.equal(f.done, f.total - links);
     assert.equal(r.parts[1].done, f.done);
     assert.ok(r.dumpSummary!.uploaded + r.dumpSummary!.copied > 0, "the backup import stored files");
+    const [control] = await db
+      .sql`select paused from passerelle.controls where function_name = 'archive-odoo-files'`;
+    assert.equal(control.paused, false, "the archive, paused while the backup was imported, runs again");
 
     // Order: the lead CSV started once the leads were synced, the activities once it was committed.
     const [leadsPart, filesPart, leadCsvPart, actPart] = r.parts;
