@@ -275,7 +275,7 @@ async function runOnce(
     const alone = await importAlone(scenario, storage);
     report({
       bench,
-      figure: "files: archive + import-dump at once (baseline: import-dump alone)",
+      figure: "files part of the migration, from its start (baseline: import-dump alone on the same backup)",
       value: together,
       unit: "s",
       baseline: alone,
