@@ -93,13 +93,13 @@ export interface ImportDeps {
    * Bytes of file bodies in flight at once (default 6 MiB: one big file at a time, or many small ones),
    * each file weighing up to the 6 MiB chunk a store buffers (`byte_budget.ts`). Measured against the
    * Storage stand-in on 38 files of 5–50 MB, 5 at once: peak RSS 285–330 MB unbounded, 227 MB with
-   * 12 MiB, 198 MB with 6 MiB.
+   * 12 MiB, 182–200 MB with 6 MiB (and `collectGarbage`).
    */
   inFlightBytes?: number;
   /**
    * Frees what the uploads left behind (`gc` when the process runs with `--v8-flags=--expose-gc`, as
-   * `deno task import-dump` does), called every 32 MiB stored: the read and upload buffers of finished
-   * files are garbage V8 only collects once about 64 MB of it piled up, a third of the 200 MB the
+   * `deno task import-dump` does), called every 16 MiB read: the read and upload buffers of finished
+   * chunks are garbage V8 only collects once about 64 MB of it piled up, a third of the 200 MB the
    * import may take (measured: 227 MB peak without, 173 MB with a collection every 100 ms).
    */
   collectGarbage?: () => void;
@@ -345,6 +345,13 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   let flushing: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
   let collectedAt = 0;
+  /** Collects the garbage once 16 MiB more went through (checked as bytes pass and as files end). */
+  const maybeCollect = () => {
+    if (d.collectGarbage && progress.bytesDone - collectedAt >= 16 * MIB) {
+      collectedAt = progress.bytesDone;
+      d.collectGarbage();
+    }
+  };
   /** Claims taken and not yet recorded (given back if the import stops). */
   const open = new Map<number, BackupClaim>();
 
@@ -404,10 +411,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       else summary.alreadyStored++;
     }
     progress.filesDone++;
-    if (d.collectGarbage && progress.bytesDone - collectedAt >= 32 * MIB) {
-      collectedAt = progress.bytesDone;
-      d.collectGarbage();
-    }
+    maybeCollect();
     report();
     if (buffer.done.length + buffer.failed.length >= batchSize || clock() - lastFlush >= flushMs) {
       void flush();
@@ -502,6 +506,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         lastBody = verifiedBody(item.file.open(signal), { sha1: item.sha1, size: item.size, where }, (n) => {
           counted += n;
           progress.bytesDone += n;
+          maybeCollect();
         });
         try {
           await d.store.put(item.key, lastBody.stream, opts);
