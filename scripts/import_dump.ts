@@ -27,11 +27,13 @@ import { connectDb } from "../functions-shared/db.ts";
 import { PasserelleError } from "../functions-shared/errors.ts";
 import { openBackup } from "../functions-shared/backup/backup_source.ts";
 import { failuresCsv } from "../functions-shared/backup/failures_csv.ts";
+import { exposedGc } from "../functions-shared/backup/exposed_gc.ts";
 import { importBackup } from "../functions-shared/backup/import_backup.ts";
 import { parseMappingCsv } from "../functions-shared/backup/mapping_csv.ts";
 import { progressBar } from "../functions-shared/backup/progress_bar.ts";
 import { formatSummary } from "../functions-shared/backup/summary_text.ts";
 import { storeFromConfig } from "../functions-shared/storage/store_from_config.ts";
+import { timedFetch } from "../functions-shared/storage/timed_fetch.ts";
 import { parseEnvFile } from "./stack/env_file.ts";
 
 const USAGE = `usage: deno task import-dump <backup.zip | extracted folder> [--dry-run] [--create-missing]
@@ -152,7 +154,7 @@ async function main(): Promise<number> {
   if (from) console.error(`settings missing from the environment were read from ${from}`);
 
   const mapping = values.mapping ? parseMappingCsv(await Deno.readTextFile(values.mapping)) : undefined;
-  const store = storeFromConfig(config.storage);
+  const store = storeFromConfig(config.storage, { fetch: timedFetch() });
   const sql = connectDb(config.dbUrl, { max: 3 });
   const ctrl = new AbortController();
   let stops = 0;
@@ -189,6 +191,7 @@ async function main(): Promise<number> {
       concurrency,
       dryRun: values["dry-run"],
       createMissing: values["create-missing"],
+      collectGarbage: exposedGc(),
       signal: ctrl.signal,
       onProgress: (p) => {
         stored ||= p.phase === "storing";

@@ -6,17 +6,21 @@
  *    a `lead_files` row (by `odoo_id`) are kept, plus, with `createMissing`, those of crm.lead records.
  * 2. Plan: rows already stored are skipped (resume), rows the archive function holds are skipped, and
  *    every other row is matched with its filestore file.
- * 3. Store: files go to the ObjectStore under `archiveKey()` (the archive function's key) with bounded
+ * 3. Store: a few files ahead of the workers, their rows are claimed with the archive's lease and
+ *    states (`backup_claims.ts`), so that archive-odoo-files running meanwhile never works on the same
+ *    file; rows it stored or holds by then are left to it. Files go to the ObjectStore under
+ *    `archiveKey()` (the archive function's key, `upsert` as the archive does) with bounded
  *    parallelism, each checked against Odoo's sha1 as it streams; content already stored (same sha1) is
- *    copied server-side instead. Results are recorded a batch at a time, so a row is either fully
- *    recorded or untouched.
+ *    copied server-side instead. Results are recorded a batch at a time under their claims, so a row is
+ *    either fully recorded or untouched. What is left comes from the table, so the ETA counts only what
+ *    no one has done yet.
  *
  * Interrupting (`signal`) stops taking files, abandons those in flight (their uploads fail, so storage
- * keeps nothing under their keys) and records what finished. An upload that finished without being
- * recorded (a killed process) is found again on the next run: its key already holds the same bytes, so
- * it is recorded without uploading twice.
+ * keeps nothing under their keys), records what finished and gives back the claims not finished. The
+ * key is the row's own and its claim makes this import its only writer, so an object found there (an
+ * upload that finished without being recorded: a killed process) is the same verified file: it is
+ * replaced, never downloaded to compare.
  */
-import { createHash } from "node:crypto";
 import type { Sql } from "../deps.ts";
 import { PasserelleError } from "../errors.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
@@ -26,18 +30,31 @@ import type { Backup, BackupFile } from "./backup_source.ts";
 import type { ImportFailure } from "./failures_csv.ts";
 import {
   createMissingLeadFiles,
-  type FailedLeadFile,
   leadFilesByOdooId,
   type LeadFileTarget,
   leadsByOdooId,
   linkedOdooIds,
-  recordResults,
   storedCopies,
-  type StoredLeadFile,
 } from "./lead_file_ledger.ts";
 import { emptyProgress, type ImportProgress } from "./progress_bar.ts";
 import { sha1FromStoreFname, storeFnameProblem } from "./store_fname.ts";
+import { recordBackupOrphans } from "./backup_orphans.ts";
+import { byteBudget } from "./byte_budget.ts";
+import {
+  type BackupClaim,
+  claimBackupFiles,
+  type ClaimedDone,
+  type ClaimedFailure,
+  filesLeft,
+  recordClaimed,
+  releaseClaims,
+} from "./backup_claims.ts";
 import { type VerifiedBody, verifiedBody } from "./verified_body.ts";
+
+const MIB = 1 << 20;
+
+/** sha1 of zero bytes: the content of Odoo's empty attachments. */
+export const EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
 
 /** What `importBackup()` needs. */
 export interface ImportDeps {
@@ -66,6 +83,26 @@ export interface ImportDeps {
   flushMs?: number;
   /** Tries of a storage call that failed with a retryable error (default 3). */
   attempts?: number;
+  /** Seconds a claimed row is held (default 300: the archive's LEASE_S is 180). */
+  leaseS?: number;
+  /** Files claimed at once ahead of the workers (default twice the concurrency). */
+  claimBatch?: number;
+  /** How often the files left are counted again from the table, for the ETA (default 5 s). */
+  refreshMs?: number;
+  /**
+   * Bytes of file bodies in flight at once (default 6 MiB: one big file at a time, or many small ones),
+   * each file weighing up to the 6 MiB chunk a store buffers (`byte_budget.ts`). Measured against the
+   * Storage stand-in on 38 files of 5–50 MB, 5 at once: peak RSS 285–330 MB unbounded, 227 MB with
+   * 12 MiB, 182–200 MB with 6 MiB (and `collectGarbage`).
+   */
+  inFlightBytes?: number;
+  /**
+   * Frees what the uploads left behind (`gc` when the process runs with `--v8-flags=--expose-gc`, as
+   * `deno task import-dump` does), called every 16 MiB read: the read and upload buffers of finished
+   * chunks are garbage V8 only collects once about 64 MB of it piled up, a third of the 200 MB the
+   * import may take (measured: 227 MB peak without, 173 MB with a collection every 100 ms).
+   */
+  collectGarbage?: () => void;
 }
 
 /** What an import did (or, with `dryRun`, would do). */
@@ -118,11 +155,13 @@ interface Item {
   sha1: string | null;
   key: string;
   contentType: string;
+  /** The row's claim, once taken. */
+  claim?: BackupClaim;
 }
 
 type Outcome =
   | { kind: "uploaded" | "copied" | "present"; item: Item; sha1: string | null }
-  | { kind: "failed"; att: Attachment; target: LeadFileTarget; error: PasserelleError }
+  | { kind: "failed"; att: Attachment; target: LeadFileTarget; error: PasserelleError; claim?: BackupClaim }
   | { kind: "abandoned" };
 
 const LEAD_MODEL = "crm.lead";
@@ -216,6 +255,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   const leads = orphans.length ? await leadsByOdooId(d.sql, orphans.map((a) => a.resId!)) : new Map();
   const deleted = orphans.length ? await deletedLeadTest(d.sql) : () => false;
   const withLead: Attachment[] = [];
+  let leadGone = new Set<number>(); // attachments whose lead went while their rows were made
   for (const a of orphans) {
     if (leads.has(a.resId!)) withLead.push(a);
     else if (deleted(a.resId!)) {
@@ -235,10 +275,16 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         if (missing.has(a.id)) failures.push({ att: a, target: null, error: leadMissing(a) });
         else kept.push(a);
       }
+      leadGone = missing;
     }
   } else {
     // Only attachments whose lead is here can get a row: the advice to --create-missing counts those.
     summary.notLinked = withLead.length;
+  }
+  // No lead_files row can hold an attachment whose lead is not here: the status document lists them
+  // from passerelle.backup_orphans, with their reason.
+  if (!d.dryRun) {
+    await recordBackupOrphans(d.sql, orphans.filter((a) => !leads.has(a.resId!) || leadGone.has(a.id)));
   }
   const targets = await leadFilesByOdooId(d.sql, kept.map((a) => a.id));
   // A dry run creates nothing: the rows it would create are planned as they would be.
@@ -318,8 +364,11 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   progress.phase = "storing";
   progress.startedAt = clock();
   report();
+  const leaseS = d.leaseS ?? 300;
+  const claimBatch = Math.max(1, d.claimBatch ?? concurrency * 2);
+  const refreshMs = d.refreshMs ?? 5000;
 
-  let buffer: { done: StoredLeadFile[]; failed: FailedLeadFile[]; failures: typeof failures } = {
+  let buffer: { done: ClaimedDone[]; failed: ClaimedFailure[]; failures: typeof failures } = {
     done: [],
     failed: [],
     failures: [],
@@ -327,6 +376,16 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   let lastFlush = clock();
   let flushing: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
+  let collectedAt = 0;
+  /** Collects the garbage once 16 MiB more went through (checked as bytes pass and as files end). */
+  const maybeCollect = () => {
+    if (d.collectGarbage && progress.bytesDone - collectedAt >= 16 * MIB) {
+      collectedAt = progress.bytesDone;
+      d.collectGarbage();
+    }
+  };
+  /** Claims taken and not yet recorded (given back if the import stops). */
+  const open = new Map<number, BackupClaim>();
 
   const flush = (): Promise<void> => {
     const batch = buffer;
@@ -335,10 +394,10 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     flushing = flushing.then(async () => {
       if (fatal) return;
       try {
-        const r = await recordResults(d.sql, batch.done, batch.failed);
+        const r = await recordClaimed(d.sql, batch.done, batch.failed);
         const doneIds = new Set(r.done);
         const failedIds = new Set(r.failed);
-        // Rows claimed by the archive (or stored by it) between planning and now were left to it.
+        // A claim whose lease ran out and that the archive took meanwhile is the archive's to finish.
         summary.skippedHeld += batch.done.filter((x) => !doneIds.has(x.id)).length;
         summary.skippedHeld += batch.failed.filter((x) => !failedIds.has(x.id)).length;
         for (const f of batch.failures) {
@@ -356,11 +415,22 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       return;
     }
     if (o.kind === "failed") {
-      buffer.failed.push({ id: o.target.id, code: o.error.code, message: o.error.message });
+      const claim = o.claim!;
+      open.delete(claim.id);
+      buffer.failed.push({
+        id: o.target.id,
+        leased_until: claim.leasedUntil,
+        code: o.error.code,
+        message: o.error.message,
+        retryable: o.error.retryable,
+      });
       buffer.failures.push({ att: o.att, target: o.target, error: o.error });
     } else {
+      const claim = o.item.claim!;
+      open.delete(claim.id);
       buffer.done.push({
         id: o.item.target.id,
+        leased_until: claim.leasedUntil,
         storage_path: o.item.key,
         file_url: d.store.publicPath(o.item.key),
         checksum: o.sha1,
@@ -372,16 +442,30 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       else summary.alreadyStored++;
     }
     progress.filesDone++;
+    maybeCollect();
     report();
     if (buffer.done.length + buffer.failed.length >= batchSize || clock() - lastFlush >= flushMs) {
       void flush();
     }
   };
+  /** A planned file someone else stored or holds: it leaves this import's totals. */
+  const leftToOthers = (size: number) => {
+    summary.skippedHeld++;
+    progress.filesTotal--;
+    progress.bytesTotal -= size;
+  };
 
-  // Failures found while planning are recorded like the others.
-  for (const f of failures) {
-    if (!f.target) noteFailure(f.att, null, f.error, f.code);
-    else push({ kind: "failed", att: f.att, target: f.target, error: f.error });
+  // Failures found while planning are recorded like the others, under a claim.
+  const planned = failures.filter((f) => f.target);
+  for (const f of failures) if (!f.target) noteFailure(f.att, null, f.error, f.code);
+  const plannedClaims = await claimBackupFiles(d.sql, planned.map((f) => f.att.id), leaseS);
+  for (const f of planned) {
+    const claim = plannedClaims.get(f.att.id);
+    if (!claim) leftToOthers(0);
+    else {
+      open.set(claim.id, claim);
+      push({ kind: "failed", att: f.att, target: f.target!, error: f.error, claim });
+    }
   }
 
   // Content already stored, by sha1: from earlier runs, then from this one as uploads finish.
@@ -404,13 +488,16 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     const first = Promise.withResolvers<string | null>();
     sources.set(item.sha1, first.promise);
     const o = await upload(item);
-    const stored = o.kind === "uploaded" || o.kind === "present";
+    const stored = o.kind === "uploaded";
     first.resolve(stored ? item.key : null);
     if (!stored) sources.delete(item.sha1);
     return o;
   };
 
-  /** Copies `from` to the item's key; null when the source is gone (then the caller uploads). */
+  /**
+   * Copies `from` to the item's key; null when the copy cannot be made (the source is gone, or the key
+   * holds an unrecorded earlier upload, which a copy never overwrites): then the caller uploads.
+   */
   const tryCopy = async (from: string, item: Item): Promise<Outcome | null> => {
     try {
       await retrying(() => d.store.copy(from, item.key));
@@ -418,10 +505,13 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       return { kind: "copied", item, sha1: item.sha1 };
     } catch (e) {
       if (signal?.aborted) return { kind: "abandoned" };
-      if (e instanceof PasserelleError && e.code === "storage_not_found") return null;
+      if (
+        e instanceof PasserelleError && (e.code === "storage_not_found" || e.code === "storage_duplicate")
+      ) {
+        return null;
+      }
       progress.bytesDone += item.size;
-      if (e instanceof PasserelleError && e.code === "storage_duplicate") return await alreadyThere(item, e);
-      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e) };
+      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e), claim: item.claim };
     }
   };
 
@@ -434,10 +524,12 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       progress.bytesDone += item.size - counted;
       counted = item.size;
     };
+    // upsert: the key is this row's and the claim makes this import its only writer (module comment).
+    const opts = { contentType: item.contentType, size: item.size, upsert: true };
     try {
       await retrying(async () => {
         if (!item.file) {
-          await d.store.put(item.key, new Uint8Array(0), { contentType: item.contentType, size: 0 });
+          await d.store.put(item.key, new Uint8Array(0), { ...opts, size: 0 });
           return;
         }
         progress.bytesDone -= counted; // a retry reads the file again
@@ -445,9 +537,10 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
         lastBody = verifiedBody(item.file.open(signal), { sha1: item.sha1, size: item.size, where }, (n) => {
           counted += n;
           progress.bytesDone += n;
+          maybeCollect();
         });
         try {
-          await d.store.put(item.key, lastBody.stream, { contentType: item.contentType, size: item.size });
+          await d.store.put(item.key, lastBody.stream, opts);
         } catch (e) {
           throw lastBody.error() ?? e;
         }
@@ -459,35 +552,7 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     } catch (e) {
       if (signal?.aborted) return { kind: "abandoned" };
       settle();
-      if (e instanceof PasserelleError && e.code === "storage_duplicate") return await alreadyThere(item, e);
-      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e) };
-    }
-  };
-
-  /**
-   * The key is taken, most likely by an earlier run that stored the file and stopped before recording
-   * it (or by the archive function). Read back, the same bytes are recorded as they are; other bytes
-   * are left untouched and reported.
-   */
-  const alreadyThere = async (item: Item, dup: PasserelleError): Promise<Outcome> => {
-    try {
-      const info = await d.store.stat(item.key);
-      const sha1 = info && info.size === item.size ? await sha1Of(await d.store.get(item.key)) : null;
-      if (sha1 !== null && (item.sha1 === null || sha1 === item.sha1)) return { kind: "present", item, sha1 };
-      return {
-        kind: "failed",
-        att: item.att,
-        target: item.target,
-        error: failure(
-          "storage_duplicate",
-          `${item.key} already holds other content (${info?.size ?? "?"} bytes${
-            sha1 ? `, sha1 ${sha1}` : ""
-          }) than ${describe(item.att)}: left untouched`,
-        ),
-      };
-    } catch (e) {
-      if (signal?.aborted) return { kind: "abandoned" };
-      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e ?? dup) };
+      return { kind: "failed", att: item.att, target: item.target, error: asFailure(e), claim: item.claim };
     }
   };
 
@@ -504,17 +569,72 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     }
   };
 
+  // Claims are taken a batch at a time, just ahead of the workers, one claim statement at once.
   let next = 0;
+  const ready: Item[] = [];
+  let claiming: Promise<void> | null = null;
+  let lastRefresh = clock();
+  const claimMore = async () => {
+    while (ready.length === 0 && next < items.length && !signal?.aborted && !fatal) {
+      const batch = items.slice(next, next + claimBatch);
+      next += batch.length;
+      const claims = await claimBackupFiles(d.sql, batch.map((i) => i.att.id), leaseS);
+      for (const item of batch) {
+        const claim = claims.get(item.att.id);
+        if (!claim) leftToOthers(item.size);
+        else {
+          item.claim = claim;
+          open.set(claim.id, claim);
+          ready.push(item);
+        }
+      }
+      if (clock() - lastRefresh >= refreshMs) {
+        // What is left, from the table: files the archive stored or holds meanwhile leave the ETA at once.
+        lastRefresh = clock();
+        const rest = items.slice(next);
+        const left = await filesLeft(d.sql, rest.map((i) => i.att.id));
+        if (left.size < rest.length) {
+          for (const i of rest) if (!left.has(i.att.id)) leftToOthers(i.size);
+          items.splice(next, rest.length, ...rest.filter((i) => left.has(i.att.id)));
+        }
+      }
+      report();
+    }
+  };
+  const take = async (): Promise<Item | undefined> => {
+    while (ready.length === 0 && next < items.length && !signal?.aborted && !fatal) {
+      claiming ??= claimMore().finally(() => (claiming = null));
+      try {
+        await claiming;
+      } catch (e) {
+        fatal ??= e;
+      }
+    }
+    return signal?.aborted || fatal ? undefined : ready.shift();
+  };
+  const budget = byteBudget(d.inFlightBytes ?? 6 * MIB);
   const worker = async () => {
-    while (!signal?.aborted && !fatal && next < items.length) {
-      const item = items[next++];
-      push(await storeOne(item));
+    for (let item = await take(); item; item = await take()) {
+      const release = await budget.acquire(Math.min(item.size, 6 * MIB));
+      try {
+        push(await storeOne(item));
+      } finally {
+        release();
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   await flush();
+  summary.abandoned += ready.length + items.length - next;
+  // Claims not finished (interrupted) go back to the queue at once, for the archive or the next run.
+  if (open.size) {
+    try {
+      await releaseClaims(d.sql, [...open.values()]);
+    } catch (e) {
+      fatal ??= e;
+    }
+  }
   if (fatal) throw fatal;
-  summary.abandoned += items.length - next;
   return finish();
 }
 
@@ -648,12 +768,6 @@ function missingRow(a: Attachment) {
     store_fname: a.storeFname,
     odoo_type: a.type ?? "binary",
   };
-}
-
-async function sha1Of(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const hash = createHash("sha1");
-  for await (const chunk of stream) hash.update(chunk);
-  return hash.digest("hex");
 }
 
 function asFailure(e: unknown): PasserelleError {

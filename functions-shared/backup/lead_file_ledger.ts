@@ -2,9 +2,9 @@
  * What the backup import reads and writes in `lead_files`, each a set-based statement (one per batch,
  * `jsonb_to_recordset`), never one round trip per file.
  *
- * The import does not claim rows: it skips those the archive function holds (`claimed` with a live
- * lease) and its writes are guarded the same way, so that a row the archive claims meanwhile stays the
- * archive's. Both store a file under the same key (`archiveKey`), so neither can leave a second copy.
+ * Planning skips rows the archive function holds (`claimed` with a live lease); storing claims each row
+ * first (`backup_claims.ts`), so that a row the archive claims meanwhile stays the archive's. Both store
+ * a file under the same key (`archiveKey`), so neither can leave a second copy.
  */
 import type { Sql } from "../deps.ts";
 

@@ -12,11 +12,12 @@ export interface ReadStatusOptions {
 /** Default stale window, as on the card: the pulse turns red past 2 minutes. */
 export const DEFAULT_STALE_S = 120;
 
-/** Runs `passerelle.status(stale, at)` and returns its document. */
+/** Runs `passerelle.status(stale, at)` and returns its document, with `passerelle.file_exceptions()`. */
 export async function readStatus(sql: Sql, opts: ReadStatusOptions = {}): Promise<StatusDocument> {
   const staleS = opts.staleS ?? DEFAULT_STALE_S;
   const at = opts.at ? opts.at.toISOString() : null;
-  const [row] = await sql<{ doc: StatusDocument }[]>`
-    select passerelle.status(make_interval(secs => ${staleS}), ${at}::timestamptz) as doc`;
-  return row.doc;
+  const [row] = await sql<{ doc: StatusDocument; exceptions: StatusDocument["file_exceptions"] }[]>`
+    select passerelle.status(make_interval(secs => ${staleS}), ${at}::timestamptz) as doc,
+           passerelle.file_exceptions() as exceptions`;
+  return { ...row.doc, file_exceptions: row.exceptions };
 }

@@ -109,6 +109,20 @@ export interface NetHealth {
   last_failure: string | null;
 }
 
+/** Attachments that will never be stored, of one kind, with why (`passerelle.file_exceptions()`). */
+export interface FileExceptionGroup {
+  count: number;
+  reason: string;
+  /** The first ones by odoo id, each with its own reason. */
+  items: { odoo_id: number; name: string; reason: string; lead_id?: number; crm_lead_id?: number }[];
+}
+
+/** Links (url attachments) and orphans (their lead deleted in Odoo). */
+export interface FileExceptions {
+  links: FileExceptionGroup;
+  orphans: FileExceptionGroup;
+}
+
 /** The whole document. */
 export interface StatusDocument {
   generated_at: string;
@@ -121,4 +135,6 @@ export interface StatusDocument {
   migrations: MigrationStatus[];
   imports: ImportStatus[];
   net: NetHealth;
+  /** Files never to be stored and why; absent from documents made before it existed. */
+  file_exceptions?: FileExceptions;
 }

@@ -157,6 +157,22 @@ function utc(ts: string): string {
   return new Date(ts).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
 
+/** Files never to be stored (links, orphans): a count and the reason, then the first few named. */
+function exceptionLines(doc: StatusDocument): Segment[][] {
+  const ex = doc.file_exceptions;
+  if (!ex) return [];
+  const lines: Segment[][] = [];
+  for (const [label, g] of [["link", ex.links], ["orphan", ex.orphans]] as const) {
+    if (g.count === 0) continue;
+    const what = `${formatCount(g.count)} ${label}${g.count === 1 ? "" : "s"}`;
+    lines.push([], [[`  ${what} not stored: `, "yellow"], [g.reason, "plain"]]);
+    for (const i of g.items.slice(0, 3)) {
+      lines.push([["    ", "plain"], [`${i.odoo_id} "${i.name}": `, "dim"], [i.reason, "plain"]]);
+    }
+  }
+  return lines;
+}
+
 /** Renders the whole document; lines end with `\n`. */
 export function renderTerminal(doc: StatusDocument, opts: TerminalOptions = {}): string {
   const o: Required<TerminalOptions> = {
@@ -170,6 +186,7 @@ export function renderTerminal(doc: StatusDocument, opts: TerminalOptions = {}):
     [` · ${utc(doc.generated_at)} · stale after ${formatDuration(doc.stale_s)}`, "dim"],
   ]];
   for (const m of doc.migrations) lines.push([], ...card(m, doc, o));
+  lines.push(...exceptionLines(doc));
   if (doc.imports.length) {
     lines.push([], [["Imports", "bold"]]);
     for (const j of doc.imports) lines.push([], ...card(j, doc, o));

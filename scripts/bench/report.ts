@@ -18,6 +18,8 @@ export type Report = (row: BenchRow) => void;
 export interface BenchOptions {
   /** Smaller inputs, for a quick look (and the test that runs every bench once). */
   quick?: boolean;
+  /** The migration bench's scale: `small` (default) or `full`. */
+  scale?: string;
 }
 
 export type Bench = (report: Report, opts: BenchOptions) => Promise<void>;

@@ -1,0 +1,8 @@
+/**
+ * V8's `gc`, when the process runs with `--v8-flags=--expose-gc` (`deno task import-dump` and
+ * `deno task migrate` do), for `importBackup()`'s `collectGarbage`; undefined otherwise.
+ */
+export function exposedGc(): (() => void) | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  return typeof gc === "function" ? () => gc() : undefined;
+}
