@@ -38,6 +38,8 @@ status=${PIPESTATUS[0]}
 set -e
 passed=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE '\| [0-9]+ passed' | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 failed=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -oE '\| [0-9]+ failed' | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+# deno test failing without a count (a type error: no test ran) is a failure all the same.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 
 if [ $# -eq 0 ]; then
   db="t_pgtap_$$"

@@ -715,14 +715,15 @@ function makeItem(
 }
 
 /**
- * Whether a crm.lead id absent here was deleted in Odoo: the lead sync has finished a pass (it read every
- * lead Odoo had) and has leads past that id, so a lead with this id would have been read.
+ * Whether a crm.lead id absent here was deleted in Odoo: the lead sync has read every lead Odoo had (it
+ * caught up once, or finished a pass), so a lead it never wrote is gone. The same rule as `passerelle.file_exceptions()`, which
+ * the status document lists orphans by.
  */
 async function deletedLeadTest(sql: Sql): Promise<(crmLeadId: number) => boolean> {
-  const [r] = await sql<{ complete: boolean | null; max_id: number | null }[]>`
-    select (select passes > 0 from public.sync_state where source = 'odoo_leads') as complete,
-           (select max(odoo_id) from public.leads where source_email_id like 'odoo_crm_%') as max_id`;
-  return (id) => Boolean(r?.complete) && r.max_id !== null && id < r.max_id;
+  const [r] = await sql<{ complete: boolean | null }[]>`
+    select coalesce(bool_or(caught_up_at is not null or passes > 0), false) as complete
+      from public.sync_state where source = 'odoo_leads'`;
+  return () => Boolean(r?.complete);
 }
 
 /** Reported as `lead_deleted` (a skip): the code stays Odoo's `lead_missing`, as the archive says it. */
@@ -730,7 +731,7 @@ function leadDeleted(a: Attachment): PasserelleError {
   return failure(
     "lead_missing",
     `crm.lead ${a.resId} of ${describe(a)} was deleted in Odoo (the lead sync read every lead and not this ` +
-      "one): the file has no lead to go with",
+      "one): the file has no lead to belong to",
   );
 }
 

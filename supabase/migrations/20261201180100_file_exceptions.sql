@@ -5,7 +5,7 @@
 --            on their row) and the backup holds them with no lead here to attach them to (recorded by
 --            import-dump in `passerelle.backup_orphans`, since they have no lead_files row).
 -- A lead missing here is "deleted in Odoo" only once the sync has read every lead (sync_state caught
--- up); before that the reason says to sync first.
+-- up, or a pass finished); before that the reason says to sync first.
 
 create table passerelle.backup_orphans (
   odoo_id integer primary key,
@@ -42,7 +42,8 @@ create function passerelle.file_exceptions(max_items integer default 20)
 returns jsonb
 language sql stable security definer set search_path = '' as $$
   with synced as (
-    select coalesce(bool_or(s.caught_up_at is not null), false) as caught_up
+    -- Caught up, or a pass finished: the sync read every lead Odoo had (import-dump's deletedLeadTest too).
+    select coalesce(bool_or(s.caught_up_at is not null or s.passes > 0), false) as caught_up
       from public.sync_state s where s.source = 'odoo_leads'
   ),
   links as (

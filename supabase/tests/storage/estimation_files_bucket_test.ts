@@ -33,7 +33,18 @@ Deno.test("a fresh supabase db push on a database with Supabase Storage creates 
   const url = `${base}/${name}`;
   const sql = connectDb(url, { max: 1 });
   try {
-    await installCompat(url);
+    // The compatibility layer as the test template has it (real Vault where it loads; pg_net's worker
+    // serves only the postgres database, so any other gets the stand-in net).
+    const template = connectDb(`${base}/passerelle_template`, { max: 1 });
+    const [{ vault }] = await template<{ vault: boolean }[]>`
+      select exists (select 1 from pg_extension where extname = 'supabase_vault') as vault`;
+    await template.end();
+    await installCompat(url, {
+      supabase_vault: vault
+        ? { mode: "real", version: "0.3.1" }
+        : { mode: "compat", reason: "as the template" },
+      pg_net: { mode: "compat", reason: "pg_net's worker serves the postgres database only" },
+    });
     await psql(url, STORAGE_V1_70_6);
     await pushMigrations(url);
     const rows = await sql`
