@@ -397,6 +397,7 @@ export type Database = {
           "odoo_id": number | null;
           "odoo_type": string;
           "run_after": string;
+          "source_deleted_at": string | null;
           "status": string;
           "storage_path": string | null;
           "store_fname": string | null;
@@ -421,6 +422,7 @@ export type Database = {
           "odoo_id"?: number | null;
           "odoo_type"?: string;
           "run_after"?: string;
+          "source_deleted_at"?: string | null;
           "status"?: string;
           "storage_path"?: string | null;
           "store_fname"?: string | null;
@@ -444,6 +446,7 @@ export type Database = {
           "odoo_id"?: number | null;
           "odoo_type"?: string;
           "run_after"?: string;
+          "source_deleted_at"?: string | null;
           "status"?: string;
           "storage_path"?: string | null;
           "store_fname"?: string | null;
@@ -518,6 +521,7 @@ export type Database = {
           "salesperson": string | null;
           "source": string | null;
           "source_created_at": string | null;
+          "source_deleted_at": string | null;
           "source_email_id": string | null;
           "source_updated_at": string | null;
           "stage": string | null;
@@ -550,6 +554,7 @@ export type Database = {
           "salesperson"?: string | null;
           "source"?: string | null;
           "source_created_at"?: string | null;
+          "source_deleted_at"?: string | null;
           "source_email_id"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
@@ -581,6 +586,7 @@ export type Database = {
           "salesperson"?: string | null;
           "source"?: string | null;
           "source_created_at"?: string | null;
+          "source_deleted_at"?: string | null;
           "source_email_id"?: string | null;
           "source_updated_at"?: string | null;
           "stage"?: string | null;
@@ -658,6 +664,124 @@ export type Database = {
           "remaining"?: number | null;
           "status"?: string;
           "trigger"?: string | null;
+        };
+        Relationships: [];
+      };
+      "reconcile_differences": {
+        Row: {
+          "action": string;
+          "data": NonNullable<Json>;
+          "detail": string;
+          "id": number;
+          "import_job_id": string | null;
+          "kind": string;
+          "lead_file_id": number | null;
+          "lead_id": number | null;
+          "odoo_id": number | null;
+          "open": boolean;
+          "repaired_at": string | null;
+          "row_number": number | null;
+          "run_id": number;
+        };
+        ComputedFields: never;
+        Insert: {
+          "action": string;
+          "data"?: NonNullable<Json>;
+          "detail": string;
+          "id"?: never;
+          "import_job_id"?: string | null;
+          "kind": string;
+          "lead_file_id"?: number | null;
+          "lead_id"?: number | null;
+          "odoo_id"?: number | null;
+          "open"?: boolean;
+          "repaired_at"?: string | null;
+          "row_number"?: number | null;
+          "run_id": number;
+        };
+        Update: {
+          "action"?: string;
+          "data"?: NonNullable<Json>;
+          "detail"?: string;
+          "id"?: never;
+          "import_job_id"?: string | null;
+          "kind"?: string;
+          "lead_file_id"?: number | null;
+          "lead_id"?: number | null;
+          "odoo_id"?: number | null;
+          "open"?: boolean;
+          "repaired_at"?: string | null;
+          "row_number"?: number | null;
+          "run_id"?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "reconcile_differences_run_id_fkey";
+            columns: ["run_id"];
+            isOneToOne: false;
+            referencedRelation: "reconcile_runs";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "reconcile_runs": {
+        Row: {
+          "by_kind": Json | null;
+          "bytes_checked": number;
+          "calls": number;
+          "cursor_id": number;
+          "deep": boolean;
+          "deleted_kept": number | null;
+          "differences": number | null;
+          "error": string | null;
+          "finished_at": string | null;
+          "id": number;
+          "objects_checked": number;
+          "odoo_attachments": number;
+          "odoo_leads": number;
+          "phase": string;
+          "repaired_at": string | null;
+          "started_at": string;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "by_kind"?: Json | null;
+          "bytes_checked"?: number;
+          "calls"?: number;
+          "cursor_id"?: number;
+          "deep"?: boolean;
+          "deleted_kept"?: number | null;
+          "differences"?: number | null;
+          "error"?: string | null;
+          "finished_at"?: string | null;
+          "id"?: never;
+          "objects_checked"?: number;
+          "odoo_attachments"?: number;
+          "odoo_leads"?: number;
+          "phase"?: string;
+          "repaired_at"?: string | null;
+          "started_at"?: string;
+          "updated_at"?: string;
+        };
+        Update: {
+          "by_kind"?: Json | null;
+          "bytes_checked"?: number;
+          "calls"?: number;
+          "cursor_id"?: number;
+          "deep"?: boolean;
+          "deleted_kept"?: number | null;
+          "differences"?: number | null;
+          "error"?: string | null;
+          "finished_at"?: string | null;
+          "id"?: never;
+          "objects_checked"?: number;
+          "odoo_attachments"?: number;
+          "odoo_leads"?: number;
+          "phase"?: string;
+          "repaired_at"?: string | null;
+          "started_at"?: string;
+          "updated_at"?: string;
         };
         Relationships: [];
       };

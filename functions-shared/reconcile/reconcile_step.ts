@@ -1,0 +1,212 @@
+/**
+ * The step of `reconcile-odoo` (README, "Reconcile"): continues the reconcile
+ * run in progress, phase by phase, over as many budgeted calls as it needs,
+ * each phase's progress written with its work (`public.reconcile_runs`):
+ *
+ * 1. `leads`: crm.lead in keyset pages (archived ones too), staged as Odoo sent them;
+ * 2. `attachments`: ids, checksum and size of ir.attachment on crm.lead, staged;
+ * 3. `compare`: one SQL function compares both sides set-based and marks deletions;
+ * 4. `storage`: each stored file's object is checked (size; sha1 of every byte in deep mode).
+ *
+ * Decided: deletions are found here, by comparing the full id sets of a run, rather than in the
+ * incremental sync: Odoo says nothing of a deleted row (search_read of `write_date >=` cannot
+ * return it), so the sync would have to list every id at every call to see one; a reconcile reads
+ * the ids once per run, in the pages it reads anyway.
+ */
+import { createHash } from "node:crypto";
+import type { Sql } from "../deps.ts";
+import type { StepResult } from "../engine/batch_result.ts";
+import type { Budget } from "../engine/budget.ts";
+import { mapLimit } from "../engine/map_limit.ts";
+import type { ObjectStore } from "../storage/object_store.ts";
+import { LEAD_FIELDS } from "../sync/lead_sync.ts";
+import type { OdooReader } from "../sync/odoo_reader.ts";
+
+/** What the comparison needs of an attachment: no bytes, no names. */
+export const RECONCILE_FILE_FIELDS = ["id", "res_id", "checksum", "file_size", "type"];
+
+/** Archived leads are part of the CRM: they are compared too. */
+const ALL = { active_test: false };
+
+export interface ReconcileOptions {
+  /** Leads per Odoo page. */
+  leadPage?: number;
+  /** Attachments per Odoo page (five small fields each). */
+  filePage?: number;
+  /** Stored files checked per statement. */
+  objectBatch?: number;
+  /** Objects checked at once. */
+  concurrency?: number;
+}
+
+export interface ReconcileRun {
+  id: number;
+  deep: boolean;
+  phase: "leads" | "attachments" | "compare" | "storage" | "done" | "failed";
+  cursor_id: number;
+}
+
+interface StoredFile {
+  id: number;
+  storage_path: string;
+  file_size: number | null;
+  checksum: string | null;
+}
+
+/** A problem found with one stored object. */
+export interface ObjectProblem {
+  id: number;
+  kind: "object_missing" | "object_size" | "object_sha1";
+  size: number | null;
+  sha1: string | null;
+}
+
+/** Checks one stored file against its row: by size, or by size and sha1 of every byte (`deep`). */
+export async function checkObject(
+  store: ObjectStore,
+  f: StoredFile,
+  deep: boolean,
+): Promise<{ problem: ObjectProblem | null; bytes: number }> {
+  if (!deep) {
+    const info = await store.stat(f.storage_path);
+    if (!info) return { problem: { id: f.id, kind: "object_missing", size: null, sha1: null }, bytes: 0 };
+    const bad = f.file_size !== null && info.size !== Number(f.file_size);
+    return { problem: bad ? { id: f.id, kind: "object_size", size: info.size, sha1: null } : null, bytes: 0 };
+  }
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = await store.get(f.storage_path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "storage_not_found") {
+      return { problem: { id: f.id, kind: "object_missing", size: null, sha1: null }, bytes: 0 };
+    }
+    throw e;
+  }
+  const hash = createHash("sha1");
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+  }
+  const sha1 = hash.digest("hex");
+  if (f.file_size !== null && size !== Number(f.file_size)) {
+    return { problem: { id: f.id, kind: "object_size", size, sha1 }, bytes: size };
+  }
+  // An empty file has no checksum in Odoo's API: its size says it all.
+  if (f.checksum && sha1 !== f.checksum) {
+    return { problem: { id: f.id, kind: "object_sha1", size, sha1 }, bytes: size };
+  }
+  return { problem: null, bytes: size };
+}
+
+/** Starts a run (or returns the one in progress); `deep` reads every stored object back. */
+export async function startReconcile(sql: Sql, deep: boolean): Promise<number> {
+  const [{ id }] = await sql<{ id: number }[]>`select passerelle.start_reconcile(${deep})::int as id`;
+  return id;
+}
+
+/** Builds the step: `odoo` reads Odoo's side, `store` the stored objects. */
+export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options?: ReconcileOptions }) {
+  const leadPage = d.options?.leadPage ?? 2000;
+  const filePage = d.options?.filePage ?? 5000;
+  const objectBatch = d.options?.objectBatch ?? 200;
+  const concurrency = d.options?.concurrency ?? 8;
+
+  return async (
+    ctx: { sql: Sql; budget: Budget; body?: Record<string, unknown>; sampleMemory?: () => void },
+  ): Promise<StepResult> => {
+    const { sql, budget } = ctx;
+    if (ctx.body?.start === true) await startReconcile(sql, ctx.body.deep === true);
+    const [found] = await sql<ReconcileRun[]>`
+      update public.reconcile_runs set calls = calls + 1, updated_at = now()
+       where phase not in ('done', 'failed')
+      returning id::int, deep, phase, cursor_id::int`;
+    // No run asked for: nothing to do, and nothing to chain.
+    if (!found) {
+      return { migrated: 0, failed: 0, remaining: 0, more: false, errors: [], details: { run: null } };
+    }
+    let run = found;
+    let read = 0, checked = 0, differences = 0;
+
+    const setPhase = async (phase: ReconcileRun["phase"]) => {
+      await sql`update public.reconcile_runs set phase = ${phase}, cursor_id = 0, updated_at = now()
+                 where id = ${run.id}`;
+      run = { ...run, phase, cursor_id: 0 };
+    };
+
+    while (!budget.spent() && run.phase !== "done") {
+      if (run.phase === "leads") {
+        const leads = await d.odoo.searchRead<{ id: number }>("crm.lead", [["id", ">", run.cursor_id]], {
+          fields: LEAD_FIELDS,
+          order: "id asc",
+          limit: leadPage,
+          context: ALL,
+        });
+        // An empty page ends the listing (a short one does not: rows may be hidden).
+        if (leads.length === 0) {
+          await setPhase("attachments");
+          continue;
+        }
+        const last = leads[leads.length - 1].id;
+        await sql`select passerelle.reconcile_stage_leads(${run.id}, ${sql.json(leads as never)}, ${last})`;
+        run = { ...run, cursor_id: last };
+        read += leads.length;
+      } else if (run.phase === "attachments") {
+        const files = await d.odoo.searchRead<{ id: number }>(
+          "ir.attachment",
+          [["res_model", "=", "crm.lead"], ["id", ">", run.cursor_id]],
+          { fields: RECONCILE_FILE_FIELDS, order: "id asc", limit: filePage },
+        );
+        if (files.length === 0) {
+          await setPhase("compare");
+          continue;
+        }
+        const last = files[files.length - 1].id;
+        await sql`select passerelle.reconcile_stage_files(${run.id}, ${sql.json(files as never)}, ${last})`;
+        run = { ...run, cursor_id: last };
+        read += files.length;
+      } else if (run.phase === "compare") {
+        const tagRows = await d.odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
+          fields: ["id", "name"],
+          order: "id asc",
+          context: ALL,
+        });
+        const tags = Object.fromEntries(tagRows.map((t) => [String(t.id), t.name]));
+        const [r] = await sql<{ n: number }[]>`
+          select passerelle.reconcile_compare(${run.id}, ${sql.json(tags)}) as n`;
+        differences += r.n;
+        run = { ...run, phase: "storage", cursor_id: 0 };
+      } else if (run.phase === "storage") {
+        const files = await sql<StoredFile[]>`
+          select id::int, storage_path, file_size::float8 as file_size, checksum from public.lead_files
+           where status = 'done' and source_deleted_at is null and id > ${run.cursor_id}
+           order by id limit ${objectBatch}`;
+        if (files.length === 0) {
+          await sql`select passerelle.reconcile_finish(${run.id})`;
+          run = { ...run, phase: "done" };
+          continue;
+        }
+        const results = await mapLimit(files, concurrency, (f) => checkObject(d.store, f, run.deep));
+        const problems = results.flatMap((r) => (r.problem ? [r.problem] : []));
+        const bytes = results.reduce((s, r) => s + r.bytes, 0);
+        const last = files[files.length - 1].id;
+        await sql`select passerelle.reconcile_record_objects(${run.id}, ${
+          sql.json(problems as never)
+        }, ${last},
+                                                           ${files.length}, ${bytes})`;
+        run = { ...run, cursor_id: last };
+        checked += files.length;
+        differences += problems.length;
+      }
+      ctx.sampleMemory?.();
+    }
+    return {
+      migrated: read + checked,
+      failed: 0,
+      remaining: null,
+      more: run.phase !== "done",
+      errors: [],
+      details: { run: run.id, phase: run.phase, read, checked, differences },
+    };
+  };
+}
