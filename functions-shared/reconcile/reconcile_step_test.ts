@@ -7,6 +7,7 @@ import { startBudget } from "../engine/budget.ts";
 import { processCpuMs } from "../engine/usage.ts";
 import { createOdooClient } from "../odoo/client.ts";
 import { localStore } from "../storage/local_store.ts";
+import { readStatus } from "../status/read_status.ts";
 import { leadSync } from "../sync/lead_sync.ts";
 import { reconcileOdoo } from "./reconcile_step.ts";
 
@@ -123,9 +124,11 @@ Deno.test("reconcile over calls of one page each finds every other kind of diffe
         ["object_size", resized.odoo_id],
       ],
     );
-    const [summary] = await db.sql`select passerelle.reconcile_summary() as s`;
-    assert.equal(summary.s.run_id, Number(found.r.id));
-    assert.equal(summary.s.differences, 7);
+    // The status document (migration-status) says it too.
+    const { reconcile: summary } = await readStatus(db.sql);
+    assert.equal(summary?.run_id, Number(found.r.id));
+    assert.equal(summary?.differences, 7);
+    assert.equal(summary?.by_kind?.object_size, 1);
 
     const queued = await db.sql`select kind, queued from passerelle.repair(${found.r.id})`;
     assert.deepEqual(Object.fromEntries(queued.map((q) => [q.kind, q.queued])), {
