@@ -742,6 +742,7 @@ export type Database = {
           "phase": string;
           "repaired_at": string | null;
           "started_at": string;
+          "storage_ms": number;
           "updated_at": string;
         };
         ComputedFields: never;
@@ -762,6 +763,7 @@ export type Database = {
           "phase"?: string;
           "repaired_at"?: string | null;
           "started_at"?: string;
+          "storage_ms"?: number;
           "updated_at"?: string;
         };
         Update: {
@@ -781,6 +783,7 @@ export type Database = {
           "phase"?: string;
           "repaired_at"?: string | null;
           "started_at"?: string;
+          "storage_ms"?: number;
           "updated_at"?: string;
         };
         Relationships: [];

@@ -35,7 +35,7 @@ export interface ReconcileOptions {
   filePage?: number;
   /** Stored files checked per statement. */
   objectBatch?: number;
-  /** Objects checked at once. */
+  /** Objects checked at once (stat or read). */
   concurrency?: number;
 }
 
@@ -110,7 +110,7 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
   const leadPage = d.options?.leadPage ?? 2000;
   const filePage = d.options?.filePage ?? 5000;
   const objectBatch = d.options?.objectBatch ?? 200;
-  const concurrency = d.options?.concurrency ?? 8;
+  const concurrency = d.options?.concurrency ?? 16;
 
   return async (
     ctx: { sql: Sql; budget: Budget; body?: Record<string, unknown>; sampleMemory?: () => void },
@@ -186,14 +186,16 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
           run = { ...run, phase: "done" };
           continue;
         }
+        const t0 = performance.now();
         const results = await mapLimit(files, concurrency, (f) => checkObject(d.store, f, run.deep));
+        const ms = Math.round(performance.now() - t0);
         const problems = results.flatMap((r) => (r.problem ? [r.problem] : []));
         const bytes = results.reduce((s, r) => s + r.bytes, 0);
         const last = files[files.length - 1].id;
         await sql`select passerelle.reconcile_record_objects(${run.id}, ${
           sql.json(problems as never)
         }, ${last},
-                                                           ${files.length}, ${bytes})`;
+                                                           ${files.length}, ${bytes}, ${ms})`;
         run = { ...run, cursor_id: last };
         checked += files.length;
         differences += problems.length;

@@ -13,6 +13,7 @@ const run = (o: Partial<ReconcileSummary>): ReconcileSummary => ({
   odoo_attachments: 160,
   objects_checked: 150,
   bytes_checked: 0,
+  storage_ms: 0,
   differences: 0,
   deleted_kept: 0,
   by_kind: {},

@@ -125,6 +125,7 @@ export interface ReconcileSummary {
   odoo_attachments: number;
   objects_checked: number;
   bytes_checked: number;
+  storage_ms: number;
   /** Open differences (null while the run goes on); deletions already marked are in `deleted_kept`. */
   differences: number | null;
   deleted_kept: number | null;

@@ -20,6 +20,8 @@ create table public.reconcile_runs (
   odoo_attachments integer not null default 0,
   objects_checked integer not null default 0,
   bytes_checked bigint not null default 0,
+  -- Wall time spent checking stored objects (the deep mode's MB/s is bytes_checked over it).
+  storage_ms bigint not null default 0,
   -- Differences that need the user (or `repair`); deletions already marked by an earlier run are
   -- listed but not counted here (`deleted_kept`).
   differences integer,
@@ -85,46 +87,59 @@ create policy "admins read reconcile differences" on public.reconcile_difference
   using (public.has_role((select auth.uid()), 'admin'));
 
 -- A lead's own values as the sync maps them (README, "Lead mapping"), from an
--- Odoo row, as jsonb keyed by the column. The same expressions as
+-- Odoo row, as a row of the leads' columns. The same expressions as
 -- `sync_odoo_leads_page`'s `mapped`, on the same helpers (odoo_text...), so a
 -- change of those helpers changes both alike; `partner_odoo_id` stands for
 -- customer_id/contact_id, which need the partners.
-create function passerelle.odoo_lead_values(l jsonb, tags jsonb) returns jsonb
-language sql immutable set search_path = '' as $$
-  select jsonb_build_object(
-    'title', coalesce(passerelle.odoo_text(l -> 'name'), 'Odoo lead ' || (l ->> 'id')),
-    'lead_type', passerelle.odoo_text(l -> 'type'),
-    'contact_name', passerelle.odoo_text(l -> 'contact_name'),
-    'company_name', passerelle.odoo_text(l -> 'partner_name'),
-    'email', lower(passerelle.odoo_text(l -> 'email_from')),
-    'phone', passerelle.odoo_text(l -> 'phone'),
-    'expected_revenue', (l ->> 'expected_revenue')::numeric(14, 2),
-    'probability', least(100, greatest(0, (l ->> 'probability')::numeric))::numeric(5, 2),
-    'priority', nullif(passerelle.odoo_text(l -> 'priority'), '')::smallint,
-    'stage', passerelle.odoo_m2o_name(l -> 'stage_id'),
-    'salesperson', passerelle.odoo_m2o_name(l -> 'user_id'),
-    'tags', coalesce((select to_jsonb(array_agg(coalesce(tags ->> t.id, 'tag ' || t.id) order by t.ord))
-                        from jsonb_array_elements_text(
-                               case when jsonb_typeof(l -> 'tag_ids') = 'array' then l -> 'tag_ids' else '[]' end
-                             ) with ordinality as t(id, ord)), '[]'),
-    'description', passerelle.odoo_text(l -> 'description'),
-    'active', coalesce((l ->> 'active')::boolean, true),
-    'source_created_at', passerelle.odoo_time(l -> 'create_date'),
-    'source_updated_at', passerelle.odoo_time(l -> 'write_date'),
-    'partner_odoo_id', passerelle.odoo_m2o_id(l -> 'partner_id'))
+-- These three are inlined into the comparison's query, which makes them 10 times cheaper per lead
+-- (measured on 10,000 leads: 250 µs a lead when called): so no `set search_path` (every name in them is
+-- qualified; PostgreSQL never inlines a function with a SET clause), and `stable`, as jsonb_build_object
+-- and to_jsonb are (it never inlines a function declared less volatile than its body).
+create type passerelle.lead_values as (
+  title text, lead_type text, contact_name text, company_name text, email text, phone text,
+  expected_revenue numeric(14, 2), probability numeric(5, 2), priority smallint, stage text, salesperson text,
+  tags text[], description text, active boolean, source_created_at timestamptz, source_updated_at timestamptz,
+  partner_odoo_id integer
+);
+
+create function passerelle.odoo_lead_values(l jsonb, tag_names text[]) returns passerelle.lead_values
+language sql stable as $$
+  select row(
+    coalesce(passerelle.odoo_text(l -> 'name'), 'Odoo lead ' || (l ->> 'id')),
+    passerelle.odoo_text(l -> 'type'),
+    passerelle.odoo_text(l -> 'contact_name'),
+    passerelle.odoo_text(l -> 'partner_name'),
+    lower(passerelle.odoo_text(l -> 'email_from')),
+    passerelle.odoo_text(l -> 'phone'),
+    (l ->> 'expected_revenue')::numeric(14, 2),
+    least(100, greatest(0, (l ->> 'probability')::numeric))::numeric(5, 2),
+    nullif(passerelle.odoo_text(l -> 'priority'), '')::smallint,
+    passerelle.odoo_m2o_name(l -> 'stage_id'),
+    passerelle.odoo_m2o_name(l -> 'user_id'),
+    tag_names,
+    passerelle.odoo_text(l -> 'description'),
+    coalesce((l ->> 'active')::boolean, true),
+    passerelle.odoo_time(l -> 'create_date'),
+    passerelle.odoo_time(l -> 'write_date'),
+    passerelle.odoo_m2o_id(l -> 'partner_id'))::passerelle.lead_values
 $$;
 
--- The same values of a stored lead.
-create function passerelle.stored_lead_values(l public.leads) returns jsonb
-language sql stable set search_path = '' as $$
-  select jsonb_build_object(
-    'title', l.title, 'lead_type', l.lead_type, 'contact_name', l.contact_name, 'company_name', l.company_name,
-    'email', l.email, 'phone', l.phone, 'expected_revenue', l.expected_revenue, 'probability', l.probability,
-    'priority', l.priority, 'stage', l.stage, 'salesperson', l.salesperson, 'tags', to_jsonb(l.tags),
-    'description', l.description, 'active', l.active, 'source_created_at', l.source_created_at,
-    'source_updated_at', l.source_updated_at,
-    'partner_odoo_id', coalesce((select ct.odoo_partner_id from public.contacts ct where ct.id = l.contact_id),
-                                (select cu.odoo_partner_id from public.customers cu where cu.id = l.customer_id)))
+-- A lead's tag names as the sync maps `tag_ids` (`tag <id>` for a tag it could not name).
+create function passerelle.odoo_lead_tags(l jsonb, tags jsonb) returns text[]
+language sql stable as $$
+  select coalesce((select array_agg(coalesce(tags ->> t.id, 'tag ' || t.id) order by t.ord)
+                     from jsonb_array_elements_text(
+                            case when jsonb_typeof(l -> 'tag_ids') = 'array' then l -> 'tag_ids' else '[]' end
+                          ) with ordinality as t(id, ord)), '{}')
+$$;
+
+-- The same values of a stored lead; `partner_odoo_id` is its contact's partner, else its customer's.
+create function passerelle.stored_lead_values(l public.leads, partner_odoo_id integer)
+returns passerelle.lead_values
+language sql stable as $$
+  select row(l.title, l.lead_type, l.contact_name, l.company_name, l.email, l.phone, l.expected_revenue,
+             l.probability, l.priority, l.stage, l.salesperson, l.tags, l.description, l.active,
+             l.source_created_at, l.source_updated_at, partner_odoo_id)::passerelle.lead_values
 $$;
 
 -- Stages one page of Odoo leads (as search_read answered) and moves the cursor, in one statement.
@@ -205,20 +220,31 @@ begin
 
   -- Leads both have, that differ: Odoo newer, or any mapped value different (an edit made in the
   -- second the sync read the lead has the same write_date but other values).
+  -- Each side's values computed once per lead (materialized) and compared as rows; the fields are
+  -- named only for the leads that differ.
+  with pairs as materialized (
+    select o.odoo_id, l.id, o.write_date, l.source_updated_at,
+           passerelle.odoo_lead_values(o.lead, passerelle.odoo_lead_tags(o.lead, tag_names)) as odoo,
+           passerelle.stored_lead_values(l, coalesce(ct.odoo_partner_id, cu.odoo_partner_id)) as ours
+      from passerelle.reconcile_odoo_leads o
+      join public.leads l on l.source_email_id = 'odoo_crm_' || o.odoo_id
+      left join public.contacts ct on ct.id = l.contact_id
+      left join public.customers cu on cu.id = l.customer_id
+     where o.run_id = run
+  ), differing as materialized (
+    select * from pairs p where p.odoo is distinct from p.ours
+  )
   insert into public.reconcile_differences (run_id, kind, odoo_id, lead_id, detail, action, data)
-  select run, 'lead_stale', o.odoo_id, l.id,
-         'Odoo lead ' || o.odoo_id || ' differs: ' || array_to_string(d.fields, ', '),
+  select run, 'lead_stale', p.odoo_id, p.id,
+         'Odoo lead ' || p.odoo_id || ' differs: ' || array_to_string(d.fields, ', '),
          'repair: the sync reads it again',
-         jsonb_build_object('odoo_write_date', o.write_date, 'fields', to_jsonb(d.fields),
-                            'odoo_newer', o.write_date > (l.source_updated_at at time zone 'UTC'))
-    from passerelle.reconcile_odoo_leads o
-    join public.leads l on l.source_email_id = 'odoo_crm_' || o.odoo_id
+         jsonb_build_object('odoo_write_date', p.write_date, 'fields', to_jsonb(d.fields),
+                            'odoo_newer', p.write_date > (p.source_updated_at at time zone 'UTC'))
+    from differing p
+    cross join lateral (select to_jsonb(p.odoo) as odoo, to_jsonb(p.ours) as ours) j
     cross join lateral (
-      select passerelle.odoo_lead_values(o.lead, tag_names) as odoo, passerelle.stored_lead_values(l) as ours) v
-    cross join lateral (
-      select array_agg(k order by k) as fields from jsonb_object_keys(v.odoo) k
-       where v.odoo -> k is distinct from v.ours -> k) d
-   where o.run_id = run and d.fields is not null;
+      select array_agg(k order by k) as fields from jsonb_object_keys(j.odoo) k
+       where j.odoo -> k is distinct from j.ours -> k) d;
 
   -- Attachments: Odoo has one on a lead Supabase has, without its row.
   insert into public.reconcile_differences (run_id, kind, odoo_id, lead_id, detail, action)
@@ -290,7 +316,7 @@ end $$;
 -- Records what the Storage check found in one batch of stored files: `found` is a
 -- jsonb array of {id, kind, size, sha1}; the cursor moves in the same statement.
 create function passerelle.reconcile_record_objects(run bigint, found jsonb, cursor_id bigint, objects integer,
-                                                    bytes bigint)
+                                                    bytes bigint, ms bigint)
 returns integer
 language sql volatile set search_path = '' as $$
   with ins as (
@@ -309,7 +335,7 @@ language sql volatile set search_path = '' as $$
   )
   update public.reconcile_runs r
      set cursor_id = reconcile_record_objects.cursor_id, objects_checked = r.objects_checked + objects,
-         bytes_checked = r.bytes_checked + bytes, updated_at = now()
+         bytes_checked = r.bytes_checked + bytes, storage_ms = r.storage_ms + ms, updated_at = now()
    where r.id = run
   returning (select count(*)::integer from ins);
 $$;
@@ -433,14 +459,14 @@ returns jsonb
 language sql stable set search_path = '' as $$
   select to_jsonb(s) from (
     select r.id as run_id, r.deep, r.phase, r.started_at, r.finished_at, r.odoo_leads, r.odoo_attachments,
-           r.objects_checked, r.bytes_checked, r.differences, r.deleted_kept, r.by_kind, r.repaired_at, r.error
+           r.objects_checked, r.bytes_checked, r.storage_ms, r.differences, r.deleted_kept, r.by_kind, r.repaired_at, r.error
       from public.reconcile_runs r order by r.id desc limit 1) s
 $$;
 
 revoke all on function passerelle.reconcile_stage_leads(bigint, jsonb, bigint) from public;
 revoke all on function passerelle.reconcile_stage_files(bigint, jsonb, bigint) from public;
 revoke all on function passerelle.reconcile_compare(bigint, jsonb) from public;
-revoke all on function passerelle.reconcile_record_objects(bigint, jsonb, bigint, integer, bigint) from public;
+revoke all on function passerelle.reconcile_record_objects(bigint, jsonb, bigint, integer, bigint, bigint) from public;
 revoke all on function passerelle.reconcile_finish(bigint) from public;
 revoke all on function passerelle.start_reconcile(boolean) from public;
 revoke all on function passerelle.repair(bigint) from public;
