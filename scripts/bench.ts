@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   archive: async () => (await import("./bench/archive_bench.ts")).benchArchive,
   "import-dump": async () => (await import("./bench/import_dump_bench.ts")).benchImportDump,
   imports: async () => (await import("./bench/imports_bench.ts")).benchImports,
+  reconcile: async () => (await import("./bench/reconcile_bench.ts")).benchReconcile,
 };
 
 const { values, positionals } = parseArgs({
