@@ -35,6 +35,8 @@ export interface ReconcileOptions {
   filePage?: number;
   /** Stored files checked per statement. */
   objectBatch?: number;
+  /** Bytes read back per batch in deep mode (at least one file). */
+  deepBatchBytes?: number;
   /** Objects checked at once (stat or read). */
   concurrency?: number;
 }
@@ -111,6 +113,7 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
   const filePage = d.options?.filePage ?? 5000;
   const objectBatch = d.options?.objectBatch ?? 200;
   const concurrency = d.options?.concurrency ?? 16;
+  const deepBatchBytes = d.options?.deepBatchBytes ?? 64 * 1024 * 1024;
 
   return async (
     ctx: { sql: Sql; budget: Budget; body?: Record<string, unknown>; sampleMemory?: () => void },
@@ -177,10 +180,16 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
         differences += r.n;
         run = { ...run, phase: "storage", cursor_id: 0 };
       } else if (run.phase === "storage") {
+        // In deep mode a batch also stops at `deepBatchBytes` (its first file always goes), so that a
+        // call checks its budget between reads of a bounded size, whatever the files weigh.
         const files = await sql<StoredFile[]>`
-          select id::int, storage_path, file_size::float8 as file_size, checksum from public.lead_files
-           where status = 'done' and source_deleted_at is null and id > ${run.cursor_id}
-           order by id limit ${objectBatch}`;
+          select id, storage_path, file_size, checksum from (
+            select id::int, storage_path, file_size::float8 as file_size, checksum,
+                   sum(coalesce(file_size, 0)) over (order by id) - coalesce(file_size, 0) as before
+              from public.lead_files
+             where status = 'done' and source_deleted_at is null and id > ${run.cursor_id}
+             order by id limit ${objectBatch}) b
+           where not ${run.deep} or b.before < ${deepBatchBytes} order by id`;
         if (files.length === 0) {
           await sql`select passerelle.reconcile_finish(${run.id})`;
           run = { ...run, phase: "done" };

@@ -55,12 +55,12 @@ Deno.test("reconcile over calls of one page each finds every other kind of diffe
       store,
       options: { leadPage: 7, filePage: 9, objectBatch: 11 },
     });
-    const run = async () => {
+    const run = async (step = reconcile, deep = false) => {
       let calls = 0;
       for (let more = true; more; calls++) {
-        more = (await reconcile({ sql: db.sql, budget: onePage(), body: calls === 0 ? { start: true } : {} }))
-          .more;
-        assert.ok(calls < 200);
+        const body = calls === 0 ? { start: true, deep } : {};
+        more = (await step({ sql: db.sql, budget: onePage(), body })).more;
+        assert.ok(calls < 400);
       }
       const [r] = await db.sql`select * from public.reconcile_runs order by id desc limit 1`;
       const diffs = await db.sql`select kind, odoo_id, lead_file_id::int, row_number, open
@@ -71,6 +71,13 @@ Deno.test("reconcile over calls of one page each finds every other kind of diffe
     const clean = await run();
     assert.deepEqual([...clean.diffs], []);
     assert.ok(clean.calls > 15, `${clean.calls} calls`);
+    // Deep, reading back at most one file per batch: one call per stored object, and the same answer.
+    const [{ n: storedCount }] = await db
+      .sql`select count(*)::int as n from public.lead_files where status = 'done'`;
+    const deepOne = await run(reconcileOdoo({ odoo: client, store, options: { deepBatchBytes: 1 } }), true);
+    assert.deepEqual([...deepOne.diffs], []);
+    assert.equal(deepOne.r.objects_checked, storedCount);
+    assert.ok(deepOne.calls > storedCount, `${deepOne.calls} calls for ${storedCount} objects`);
 
     const files = await db.sql<
       { id: number; odoo_id: number; lead_id: number; checksum: string; storage_path: string }[]
