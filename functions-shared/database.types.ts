@@ -18,6 +18,8 @@ export type Database = {
           "lead_id": number | null;
           "note": string | null;
           "odoo_id": number | null;
+          "odoo_res_id": number | null;
+          "source_updated_at": string | null;
           "summary": string | null;
           "type_label": string | null;
           "updated_at": string;
@@ -37,6 +39,8 @@ export type Database = {
           "lead_id"?: number | null;
           "note"?: string | null;
           "odoo_id"?: number | null;
+          "odoo_res_id"?: number | null;
+          "source_updated_at"?: string | null;
           "summary"?: string | null;
           "type_label"?: string | null;
           "updated_at"?: string;
@@ -55,6 +59,8 @@ export type Database = {
           "lead_id"?: number | null;
           "note"?: string | null;
           "odoo_id"?: number | null;
+          "odoo_res_id"?: number | null;
+          "source_updated_at"?: string | null;
           "summary"?: string | null;
           "type_label"?: string | null;
           "updated_at"?: string;
