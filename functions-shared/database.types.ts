@@ -19,6 +19,7 @@ export type Database = {
           "note": string | null;
           "odoo_id": number | null;
           "odoo_res_id": number | null;
+          "source_deleted_at": string | null;
           "source_updated_at": string | null;
           "summary": string | null;
           "type_label": string | null;
@@ -40,6 +41,7 @@ export type Database = {
           "note"?: string | null;
           "odoo_id"?: number | null;
           "odoo_res_id"?: number | null;
+          "source_deleted_at"?: string | null;
           "source_updated_at"?: string | null;
           "summary"?: string | null;
           "type_label"?: string | null;
@@ -60,6 +62,7 @@ export type Database = {
           "note"?: string | null;
           "odoo_id"?: number | null;
           "odoo_res_id"?: number | null;
+          "source_deleted_at"?: string | null;
           "source_updated_at"?: string | null;
           "summary"?: string | null;
           "type_label"?: string | null;
@@ -676,6 +679,7 @@ export type Database = {
       "reconcile_differences": {
         Row: {
           "action": string;
+          "activity_id": number | null;
           "data": NonNullable<Json>;
           "detail": string;
           "id": number;
@@ -692,6 +696,7 @@ export type Database = {
         ComputedFields: never;
         Insert: {
           "action": string;
+          "activity_id"?: number | null;
           "data"?: NonNullable<Json>;
           "detail": string;
           "id"?: never;
@@ -707,6 +712,7 @@ export type Database = {
         };
         Update: {
           "action"?: string;
+          "activity_id"?: number | null;
           "data"?: NonNullable<Json>;
           "detail"?: string;
           "id"?: never;
@@ -743,6 +749,7 @@ export type Database = {
           "finished_at": string | null;
           "id": number;
           "objects_checked": number;
+          "odoo_activities": number;
           "odoo_attachments": number;
           "odoo_leads": number;
           "phase": string;
@@ -764,6 +771,7 @@ export type Database = {
           "finished_at"?: string | null;
           "id"?: never;
           "objects_checked"?: number;
+          "odoo_activities"?: number;
           "odoo_attachments"?: number;
           "odoo_leads"?: number;
           "phase"?: string;
@@ -784,6 +792,7 @@ export type Database = {
           "finished_at"?: string | null;
           "id"?: never;
           "objects_checked"?: number;
+          "odoo_activities"?: number;
           "odoo_attachments"?: number;
           "odoo_leads"?: number;
           "phase"?: string;

@@ -4,7 +4,8 @@
  * each phase's progress written with its work (`public.reconcile_runs`):
  *
  * 1. `leads`: crm.lead in keyset pages (archived ones too), staged as Odoo sent them;
- * 2. `attachments`: ids, checksum and size of ir.attachment on crm.lead, staged;
+ * 2. `attachments`: ids, checksum and size of ir.attachment on crm.lead, staged; then `activities`:
+ *    ids of mail.activity on crm.lead, once `sync-odoo-activities` has run a pass;
  * 3. `compare`: one SQL function compares both sides set-based and marks deletions;
  * 4. `storage`: each stored file's object is checked (size; sha1 of every byte in deep mode).
  *
@@ -25,6 +26,9 @@ import type { OdooReader } from "../sync/odoo_reader.ts";
 /** What the comparison needs of an attachment: no bytes, no names. */
 export const RECONCILE_FILE_FIELDS = ["id", "res_id", "checksum", "file_size", "type"];
 
+/** Activities: which exist, on which lead, and when they were written (for repair's pass). */
+export const RECONCILE_ACTIVITY_FIELDS = ["id", "res_id", "write_date"];
+
 /** Archived leads are part of the CRM: they are compared too. */
 const ALL = { active_test: false };
 
@@ -44,7 +48,7 @@ export interface ReconcileOptions {
 export interface ReconcileRun {
   id: number;
   deep: boolean;
-  phase: "leads" | "attachments" | "compare" | "storage" | "done" | "failed";
+  phase: "leads" | "attachments" | "activities" | "compare" | "storage" | "done" | "failed";
   cursor_id: number;
 }
 
@@ -161,13 +165,33 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
           { fields: RECONCILE_FILE_FIELDS, order: "id asc", limit: filePage },
         );
         if (files.length === 0) {
-          await setPhase("compare");
+          // Activities are compared once their sync has run: before, each would be "missing".
+          const [{ synced }] = await sql<
+            { synced: boolean }[]
+          >`select passerelle.activities_synced() as synced`;
+          await setPhase(synced ? "activities" : "compare");
           continue;
         }
         const last = files[files.length - 1].id;
         await sql`select passerelle.reconcile_stage_files(${run.id}, ${sql.json(files as never)}, ${last})`;
         run = { ...run, cursor_id: last };
         read += files.length;
+      } else if (run.phase === "activities") {
+        const rows = await d.odoo.searchRead<{ id: number }>(
+          "mail.activity",
+          [["res_model", "=", "crm.lead"], ["id", ">", run.cursor_id]],
+          { fields: RECONCILE_ACTIVITY_FIELDS, order: "id asc", limit: filePage, context: ALL },
+        );
+        if (rows.length === 0) {
+          await setPhase("compare");
+          continue;
+        }
+        const last = rows[rows.length - 1].id;
+        await sql`select passerelle.reconcile_stage_activities(${run.id}, ${
+          sql.json(rows as never)
+        }, ${last})`;
+        run = { ...run, cursor_id: last };
+        read += rows.length;
       } else if (run.phase === "compare") {
         const tagRows = await d.odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
           fields: ["id", "name"],
@@ -177,7 +201,10 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
         const tags = Object.fromEntries(tagRows.map((t) => [String(t.id), t.name]));
         const [r] = await sql<{ n: number }[]>`
           select passerelle.reconcile_compare(${run.id}, ${sql.json(tags)}) as n`;
-        differences += r.n;
+        const [a] = await sql<
+          { n: number }[]
+        >`select passerelle.reconcile_compare_activities(${run.id}) as n`;
+        differences += r.n + a.n;
         run = { ...run, phase: "storage", cursor_id: 0 };
       } else if (run.phase === "storage") {
         // In deep mode a batch also stops at `deepBatchBytes` (its first file always goes), so that a

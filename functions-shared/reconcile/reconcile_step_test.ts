@@ -141,6 +141,7 @@ Deno.test("reconcile over calls of one page each finds every other kind of diffe
     assert.deepEqual(Object.fromEntries(queued.map((q) => [q.kind, q.queued])), {
       lead_stale: 0,
       lead_missing: 1,
+      activity_missing: 0,
       file_missing: 1,
       file_checksum: 1,
       file_not_stored: 1,

@@ -118,11 +118,12 @@ export interface StatusDocument {
 export interface ReconcileSummary {
   run_id: number;
   deep: boolean;
-  phase: "leads" | "attachments" | "compare" | "storage" | "done" | "failed";
+  phase: "leads" | "attachments" | "activities" | "compare" | "storage" | "done" | "failed";
   started_at: string;
   finished_at: string | null;
   odoo_leads: number;
   odoo_attachments: number;
+  odoo_activities?: number;
   objects_checked: number;
   bytes_checked: number;
   storage_ms: number;
