@@ -738,6 +738,7 @@ export type Database = {
       };
       "reconcile_runs": {
         Row: {
+          "activity_cursor": number;
           "by_kind": Json | null;
           "bytes_checked": number;
           "calls": number;
@@ -746,6 +747,7 @@ export type Database = {
           "deleted_kept": number | null;
           "differences": number | null;
           "error": string | null;
+          "file_cursor": number;
           "finished_at": string | null;
           "id": number;
           "objects_checked": number;
@@ -760,6 +762,7 @@ export type Database = {
         };
         ComputedFields: never;
         Insert: {
+          "activity_cursor"?: number;
           "by_kind"?: Json | null;
           "bytes_checked"?: number;
           "calls"?: number;
@@ -768,6 +771,7 @@ export type Database = {
           "deleted_kept"?: number | null;
           "differences"?: number | null;
           "error"?: string | null;
+          "file_cursor"?: number;
           "finished_at"?: string | null;
           "id"?: never;
           "objects_checked"?: number;
@@ -781,6 +785,7 @@ export type Database = {
           "updated_at"?: string;
         };
         Update: {
+          "activity_cursor"?: number;
           "by_kind"?: Json | null;
           "bytes_checked"?: number;
           "calls"?: number;
@@ -789,6 +794,7 @@ export type Database = {
           "deleted_kept"?: number | null;
           "differences"?: number | null;
           "error"?: string | null;
+          "file_cursor"?: number;
           "finished_at"?: string | null;
           "id"?: never;
           "objects_checked"?: number;

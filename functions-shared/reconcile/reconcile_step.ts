@@ -3,9 +3,9 @@
  * run in progress, phase by phase, over as many budgeted calls as it needs,
  * each phase's progress written with its work (`public.reconcile_runs`):
  *
- * 1. `leads`: crm.lead in keyset pages (archived ones too), staged as Odoo sent them;
- * 2. `attachments`: ids, checksum and size of ir.attachment on crm.lead, staged; then `activities`:
- *    ids of mail.activity on crm.lead, once `sync-odoo-activities` has run a pass;
+ * 1. `leads` (listing): crm.lead in keyset pages (archived ones too), staged as Odoo sent them; at the
+ *    same time ids, checksum and size of ir.attachment on crm.lead, and ids of mail.activity on crm.lead
+ *    once `sync-odoo-activities` has run a pass (three requests in flight, each with its cursor);
  * 3. `compare`: one SQL function compares both sides set-based and marks deletions;
  * 4. `storage`: each stored file's object is checked (size; sha1 of every byte in deep mode).
  *
@@ -21,7 +21,7 @@ import type { Budget } from "../engine/budget.ts";
 import { mapLimit } from "../engine/map_limit.ts";
 import type { ObjectStore } from "../storage/object_store.ts";
 import { LEAD_FIELDS } from "../sync/lead_sync.ts";
-import type { OdooReader } from "../sync/odoo_reader.ts";
+import type { Domain, OdooReader } from "../sync/odoo_reader.ts";
 
 /** What the comparison needs of an attachment: no bytes, no names. */
 export const RECONCILE_FILE_FIELDS = ["id", "res_id", "checksum", "file_size", "type"];
@@ -49,7 +49,10 @@ export interface ReconcileRun {
   id: number;
   deep: boolean;
   phase: "leads" | "attachments" | "activities" | "compare" | "storage" | "done" | "failed";
+  /** The leads' cursor while listing (then the stored files'); -1 once the listing is done. */
   cursor_id: number;
+  file_cursor: number;
+  activity_cursor: number;
 }
 
 interface StoredFile {
@@ -127,13 +130,14 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
     const [found] = await sql<ReconcileRun[]>`
       update public.reconcile_runs set calls = calls + 1, updated_at = now()
        where phase not in ('done', 'failed')
-      returning id::int, deep, phase, cursor_id::int`;
+      returning id::int, deep, phase, cursor_id::int, file_cursor::int, activity_cursor::int`;
     // No run asked for: nothing to do, and nothing to chain.
     if (!found) {
       return { migrated: 0, failed: 0, remaining: 0, more: false, errors: [], details: { run: null } };
     }
     let run = found;
     let read = 0, checked = 0, differences = 0;
+    let activitiesSynced: boolean | null = null;
 
     const setPhase = async (phase: ReconcileRun["phase"]) => {
       await sql`update public.reconcile_runs set phase = ${phase}, cursor_id = 0, updated_at = now()
@@ -142,56 +146,55 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
     };
 
     while (!budget.spent() && run.phase !== "done") {
-      if (run.phase === "leads") {
-        const leads = await d.odoo.searchRead<{ id: number }>("crm.lead", [["id", ">", run.cursor_id]], {
-          fields: LEAD_FIELDS,
-          order: "id asc",
-          limit: leadPage,
-          context: ALL,
-        });
-        // An empty page ends the listing (a short one does not: rows may be hidden).
-        if (leads.length === 0) {
-          await setPhase("attachments");
-          continue;
-        }
-        const last = leads[leads.length - 1].id;
-        await sql`select passerelle.reconcile_stage_leads(${run.id}, ${sql.json(leads as never)}, ${last})`;
-        run = { ...run, cursor_id: last };
-        read += leads.length;
-      } else if (run.phase === "attachments") {
-        const files = await d.odoo.searchRead<{ id: number }>(
-          "ir.attachment",
-          [["res_model", "=", "crm.lead"], ["id", ">", run.cursor_id]],
-          { fields: RECONCILE_FILE_FIELDS, order: "id asc", limit: filePage },
-        );
-        if (files.length === 0) {
+      if (run.phase === "leads" || run.phase === "attachments" || run.phase === "activities") {
+        // The three listings at once, each from its cursor (-1: done). An empty page ends a listing (a
+        // short one does not: a row that vanished between Odoo's search and its read shortens it).
+        if (activitiesSynced === null) {
           // Activities are compared once their sync has run: before, each would be "missing".
-          const [{ synced }] = await sql<
-            { synced: boolean }[]
-          >`select passerelle.activities_synced() as synced`;
-          await setPhase(synced ? "activities" : "compare");
-          continue;
+          [{ activitiesSynced }] = await sql<{ activitiesSynced: boolean }[]>`
+            select passerelle.activities_synced() as "activitiesSynced"`;
         }
-        const last = files[files.length - 1].id;
-        await sql`select passerelle.reconcile_stage_files(${run.id}, ${sql.json(files as never)}, ${last})`;
-        run = { ...run, cursor_id: last };
-        read += files.length;
-      } else if (run.phase === "activities") {
-        const rows = await d.odoo.searchRead<{ id: number }>(
-          "mail.activity",
-          [["res_model", "=", "crm.lead"], ["id", ">", run.cursor_id]],
-          { fields: RECONCILE_ACTIVITY_FIELDS, order: "id asc", limit: filePage, context: ALL },
-        );
-        if (rows.length === 0) {
-          await setPhase("compare");
-          continue;
+        const page = (model: string, domain: Domain, fields: string[], limit: number, cursor: number) =>
+          cursor < 0
+            ? Promise.resolve(null)
+            : d.odoo.searchRead<{ id: number }>(model, [...domain, ["id", ">", cursor]], {
+              fields,
+              order: "id asc",
+              limit,
+              context: ALL,
+            });
+        const onLeads: Domain = [["res_model", "=", "crm.lead"]];
+        const [leads, files, activities] = await Promise.all([
+          page("crm.lead", [], LEAD_FIELDS, leadPage, run.cursor_id),
+          page("ir.attachment", onLeads, RECONCILE_FILE_FIELDS, filePage, run.file_cursor),
+          activitiesSynced
+            ? page("mail.activity", onLeads, RECONCILE_ACTIVITY_FIELDS, filePage, run.activity_cursor)
+            : Promise.resolve(run.activity_cursor < 0 ? null : []),
+        ]);
+        const next = (rows: { id: number }[] | null, cursor: number) =>
+          rows === null ? cursor : rows.length ? rows[rows.length - 1].id : -1;
+        run = {
+          ...run,
+          cursor_id: next(leads, run.cursor_id),
+          file_cursor: next(files, run.file_cursor),
+          activity_cursor: next(activities, run.activity_cursor),
+        };
+        if (leads) {
+          await sql`select passerelle.reconcile_stage_leads(${run.id}, ${
+            sql.json(leads as never)
+          }, ${run.cursor_id})`;
         }
-        const last = rows[rows.length - 1].id;
-        await sql`select passerelle.reconcile_stage_activities(${run.id}, ${
-          sql.json(rows as never)
-        }, ${last})`;
-        run = { ...run, cursor_id: last };
-        read += rows.length;
+        if (files) {
+          await sql`select passerelle.reconcile_stage_files(${run.id}, ${
+            sql.json(files as never)
+          }, ${run.file_cursor})`;
+        }
+        if (activities) {
+          await sql`select passerelle.reconcile_stage_activities(${run.id}, ${sql.json(activities as never)},
+                                                               ${run.activity_cursor})`;
+        }
+        read += (leads?.length ?? 0) + (files?.length ?? 0) + (activities?.length ?? 0);
+        if (run.cursor_id < 0 && run.file_cursor < 0 && run.activity_cursor < 0) await setPhase("compare");
       } else if (run.phase === "compare") {
         const tagRows = await d.odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
           fields: ["id", "name"],
