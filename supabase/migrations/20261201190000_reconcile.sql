@@ -225,7 +225,10 @@ begin
   with pairs as materialized (
     select o.odoo_id, l.id, o.write_date, l.source_updated_at,
            passerelle.odoo_lead_values(o.lead, passerelle.odoo_lead_tags(o.lead, tag_names)) as odoo,
-           passerelle.stored_lead_values(l, coalesce(ct.odoo_partner_id, cu.odoo_partner_id)) as ours
+           -- A lead without partner may be the customer of a partner of its partner_name (the sync
+           -- matches by name, #16): the partner is compared only when Odoo's lead has one.
+           passerelle.stored_lead_values(l, case when passerelle.odoo_m2o_id(o.lead -> 'partner_id') is not null
+                                                 then coalesce(ct.odoo_partner_id, cu.odoo_partner_id) end) as ours
       from passerelle.reconcile_odoo_leads o
       join public.leads l on l.source_email_id = 'odoo_crm_' || o.odoo_id
       left join public.contacts ct on ct.id = l.contact_id
