@@ -18,6 +18,9 @@ export type Database = {
           "lead_id": number | null;
           "note": string | null;
           "odoo_id": number | null;
+          "odoo_res_id": number | null;
+          "source_deleted_at": string | null;
+          "source_updated_at": string | null;
           "summary": string | null;
           "type_label": string | null;
           "updated_at": string;
@@ -37,6 +40,9 @@ export type Database = {
           "lead_id"?: number | null;
           "note"?: string | null;
           "odoo_id"?: number | null;
+          "odoo_res_id"?: number | null;
+          "source_deleted_at"?: string | null;
+          "source_updated_at"?: string | null;
           "summary"?: string | null;
           "type_label"?: string | null;
           "updated_at"?: string;
@@ -55,6 +61,9 @@ export type Database = {
           "lead_id"?: number | null;
           "note"?: string | null;
           "odoo_id"?: number | null;
+          "odoo_res_id"?: number | null;
+          "source_deleted_at"?: string | null;
+          "source_updated_at"?: string | null;
           "summary"?: string | null;
           "type_label"?: string | null;
           "updated_at"?: string;
@@ -451,6 +460,7 @@ export type Database = {
           "odoo_id": number | null;
           "odoo_type": string;
           "run_after": string;
+          "source_deleted_at": string | null;
           "status": string;
           "storage_path": string | null;
           "store_fname": string | null;
@@ -475,6 +485,7 @@ export type Database = {
           "odoo_id"?: number | null;
           "odoo_type"?: string;
           "run_after"?: string;
+          "source_deleted_at"?: string | null;
           "status"?: string;
           "storage_path"?: string | null;
           "store_fname"?: string | null;
@@ -498,6 +509,7 @@ export type Database = {
           "odoo_id"?: number | null;
           "odoo_type"?: string;
           "run_after"?: string;
+          "source_deleted_at"?: string | null;
           "status"?: string;
           "storage_path"?: string | null;
           "store_fname"?: string | null;
@@ -580,6 +592,7 @@ export type Database = {
           "siret": string | null;
           "source": string | null;
           "source_created_at": string | null;
+          "source_deleted_at": string | null;
           "source_email_id": string | null;
           "source_hash": string | null;
           "source_updated_at": string | null;
@@ -622,6 +635,7 @@ export type Database = {
           "siret"?: string | null;
           "source"?: string | null;
           "source_created_at"?: string | null;
+          "source_deleted_at"?: string | null;
           "source_email_id"?: string | null;
           "source_hash"?: string | null;
           "source_updated_at"?: string | null;
@@ -663,6 +677,7 @@ export type Database = {
           "siret"?: string | null;
           "source"?: string | null;
           "source_created_at"?: string | null;
+          "source_deleted_at"?: string | null;
           "source_email_id"?: string | null;
           "source_hash"?: string | null;
           "source_updated_at"?: string | null;
@@ -751,6 +766,139 @@ export type Database = {
           "remaining"?: number | null;
           "status"?: string;
           "trigger"?: string | null;
+        };
+        Relationships: [];
+      };
+      "reconcile_differences": {
+        Row: {
+          "action": string;
+          "activity_id": number | null;
+          "data": NonNullable<Json>;
+          "detail": string;
+          "id": number;
+          "import_job_id": string | null;
+          "kind": string;
+          "lead_file_id": number | null;
+          "lead_id": number | null;
+          "odoo_id": number | null;
+          "open": boolean;
+          "repaired_at": string | null;
+          "row_number": number | null;
+          "run_id": number;
+        };
+        ComputedFields: never;
+        Insert: {
+          "action": string;
+          "activity_id"?: number | null;
+          "data"?: NonNullable<Json>;
+          "detail": string;
+          "id"?: never;
+          "import_job_id"?: string | null;
+          "kind": string;
+          "lead_file_id"?: number | null;
+          "lead_id"?: number | null;
+          "odoo_id"?: number | null;
+          "open"?: boolean;
+          "repaired_at"?: string | null;
+          "row_number"?: number | null;
+          "run_id": number;
+        };
+        Update: {
+          "action"?: string;
+          "activity_id"?: number | null;
+          "data"?: NonNullable<Json>;
+          "detail"?: string;
+          "id"?: never;
+          "import_job_id"?: string | null;
+          "kind"?: string;
+          "lead_file_id"?: number | null;
+          "lead_id"?: number | null;
+          "odoo_id"?: number | null;
+          "open"?: boolean;
+          "repaired_at"?: string | null;
+          "row_number"?: number | null;
+          "run_id"?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "reconcile_differences_run_id_fkey";
+            columns: ["run_id"];
+            isOneToOne: false;
+            referencedRelation: "reconcile_runs";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      "reconcile_runs": {
+        Row: {
+          "activity_cursor": number;
+          "by_kind": Json | null;
+          "bytes_checked": number;
+          "calls": number;
+          "cursor_id": number;
+          "deep": boolean;
+          "deleted_kept": number | null;
+          "differences": number | null;
+          "error": string | null;
+          "file_cursor": number;
+          "finished_at": string | null;
+          "id": number;
+          "objects_checked": number;
+          "odoo_activities": number;
+          "odoo_attachments": number;
+          "odoo_leads": number;
+          "phase": string;
+          "repaired_at": string | null;
+          "started_at": string;
+          "storage_ms": number;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "activity_cursor"?: number;
+          "by_kind"?: Json | null;
+          "bytes_checked"?: number;
+          "calls"?: number;
+          "cursor_id"?: number;
+          "deep"?: boolean;
+          "deleted_kept"?: number | null;
+          "differences"?: number | null;
+          "error"?: string | null;
+          "file_cursor"?: number;
+          "finished_at"?: string | null;
+          "id"?: never;
+          "objects_checked"?: number;
+          "odoo_activities"?: number;
+          "odoo_attachments"?: number;
+          "odoo_leads"?: number;
+          "phase"?: string;
+          "repaired_at"?: string | null;
+          "started_at"?: string;
+          "storage_ms"?: number;
+          "updated_at"?: string;
+        };
+        Update: {
+          "activity_cursor"?: number;
+          "by_kind"?: Json | null;
+          "bytes_checked"?: number;
+          "calls"?: number;
+          "cursor_id"?: number;
+          "deep"?: boolean;
+          "deleted_kept"?: number | null;
+          "differences"?: number | null;
+          "error"?: string | null;
+          "file_cursor"?: number;
+          "finished_at"?: string | null;
+          "id"?: never;
+          "objects_checked"?: number;
+          "odoo_activities"?: number;
+          "odoo_attachments"?: number;
+          "odoo_leads"?: number;
+          "phase"?: string;
+          "repaired_at"?: string | null;
+          "started_at"?: string;
+          "storage_ms"?: number;
+          "updated_at"?: string;
         };
         Relationships: [];
       };

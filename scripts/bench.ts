@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "import-dump": async () => (await import("./bench/import_dump_bench.ts")).benchImportDump,
   imports: async () => (await import("./bench/imports_bench.ts")).benchImports,
   migration: async () => (await import("./bench/migration_bench.ts")).benchMigration,
+  reconcile: async () => (await import("./bench/reconcile_bench.ts")).benchReconcile,
 };
 
 const { values, positionals } = parseArgs({

@@ -1,6 +1,6 @@
 /** Reads the status document from the database: one call of `passerelle.status()`. */
 import type { Sql } from "../deps.ts";
-import type { StatusDocument } from "./status_document.ts";
+import type { ReconcileSummary, StatusDocument } from "./status_document.ts";
 
 export interface ReadStatusOptions {
   /** A migration whose last successful batch is older than this is stale (default 120 s). */
@@ -12,12 +12,23 @@ export interface ReadStatusOptions {
 /** Default stale window, as on the card: the pulse turns red past 2 minutes. */
 export const DEFAULT_STALE_S = 120;
 
-/** Runs `passerelle.status(stale, at)` and returns its document, with `passerelle.file_exceptions()`. */
+/**
+ * Runs `passerelle.status(stale, at)` and returns its document, with the files never to be stored
+ * (`passerelle.file_exceptions()`) and the latest reconcile run (`passerelle.reconcile_summary()`), read in
+ * the same statement.
+ */
 export async function readStatus(sql: Sql, opts: ReadStatusOptions = {}): Promise<StatusDocument> {
   const staleS = opts.staleS ?? DEFAULT_STALE_S;
   const at = opts.at ? opts.at.toISOString() : null;
-  const [row] = await sql<{ doc: StatusDocument; exceptions: StatusDocument["file_exceptions"] }[]>`
+  const [row] = await sql<
+    {
+      doc: StatusDocument;
+      exceptions: StatusDocument["file_exceptions"];
+      reconcile: ReconcileSummary | null;
+    }[]
+  >`
     select passerelle.status(make_interval(secs => ${staleS}), ${at}::timestamptz) as doc,
-           passerelle.file_exceptions() as exceptions`;
-  return { ...row.doc, file_exceptions: row.exceptions };
+           passerelle.file_exceptions() as exceptions,
+           passerelle.reconcile_summary() as reconcile`;
+  return { ...row.doc, file_exceptions: row.exceptions, reconcile: row.reconcile };
 }

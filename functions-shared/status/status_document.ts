@@ -137,4 +137,27 @@ export interface StatusDocument {
   net: NetHealth;
   /** Files never to be stored and why; absent from documents made before it existed. */
   file_exceptions?: FileExceptions;
+  /** The latest reconcile run (README, "Reconcile"), or null when none ran. */
+  reconcile?: ReconcileSummary | null;
+}
+
+/** What the latest reconcile run found (`passerelle.reconcile_summary()`). */
+export interface ReconcileSummary {
+  run_id: number;
+  deep: boolean;
+  phase: "leads" | "attachments" | "activities" | "compare" | "storage" | "done" | "failed";
+  started_at: string;
+  finished_at: string | null;
+  odoo_leads: number;
+  odoo_attachments: number;
+  odoo_activities?: number;
+  objects_checked: number;
+  bytes_checked: number;
+  storage_ms: number;
+  /** Open differences (null while the run goes on); deletions already marked are in `deleted_kept`. */
+  differences: number | null;
+  deleted_kept: number | null;
+  by_kind: Record<string, number> | null;
+  repaired_at: string | null;
+  error: string | null;
 }

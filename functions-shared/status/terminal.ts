@@ -204,5 +204,18 @@ export function renderTerminal(doc: StatusDocument, opts: TerminalOptions = {}):
       [doc.net.last_failure ?? "", "plain"],
     ]);
   }
+  const rec = doc.reconcile;
+  if (rec) {
+    const kinds = Object.entries(rec.by_kind ?? {}).map(([k, n]) => `${k} ${n}`).join(", ");
+    lines.push([], [
+      ["Reconcile ", "dim"],
+      rec.phase !== "done"
+        ? [`run ${rec.run_id}: ${rec.phase}`, "plain"]
+        : rec.differences
+        ? [`run ${rec.run_id}: ${formatCount(rec.differences)} difference(s): ${kinds}`, "red"]
+        : [`run ${rec.run_id}: nothing differs`, "green"],
+      [` · ${formatCount(rec.deleted_kept ?? 0)} deletion(s) kept`, "dim"],
+    ]);
+  }
   return lines.map((l) => render(l, o.width, o.color)).join("\n") + "\n";
 }
