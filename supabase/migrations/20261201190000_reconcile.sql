@@ -79,12 +79,11 @@ create table passerelle.reconcile_odoo_files (
   primary key (run_id, odoo_id)
 );
 
+-- The operator's tables (the SQL editor, the service role, the status document): RLS on and no policy, so
+-- the Data API shows them to no user (a reconcile spans every company; per-company policies would need a
+-- company on each difference, and the global admin role no longer grants CRM reads once tenancy lands).
 alter table public.reconcile_runs enable row level security;
 alter table public.reconcile_differences enable row level security;
-create policy "admins read reconcile runs" on public.reconcile_runs for select to authenticated
-  using (public.has_role((select auth.uid()), 'admin'));
-create policy "admins read reconcile differences" on public.reconcile_differences for select to authenticated
-  using (public.has_role((select auth.uid()), 'admin'));
 
 -- A lead's own values as the sync maps them (README, "Lead mapping"), from an
 -- Odoo row, as a row of the leads' columns. The same expressions as
