@@ -1,5 +1,5 @@
 /**
- * `deno task bench [name...] [--json] [--quick]`: runs the benchmarks and
+ * `deno task bench [name...] [--json] [--quick] [--rows N]`: runs the benchmarks and
  * prints their figures beside the baseline each runs in the same process,
  * as a table, or with --json one object a line
  * (bench, figure, value, unit, baseline, ratio, target).
@@ -23,6 +23,7 @@ const { values, positionals } = parseArgs({
     json: { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
     scale: { type: "string" },
+    rows: { type: "string" },
   },
 });
 // The whole migration writes its scenario to disk (12.6 GB at full scale): only when asked for by name.
@@ -39,6 +40,6 @@ for (const name of names) {
   await bench((row) => {
     rows.push(row);
     if (values.json) console.log(JSON.stringify(row));
-  }, { quick: values.quick, scale: values.scale });
+  }, { quick: values.quick, scale: values.scale, rows: values.rows ? Number(values.rows) : undefined });
 }
 if (!values.json) console.log(table(rows));

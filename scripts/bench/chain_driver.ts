@@ -17,11 +17,15 @@ export interface ChainDrive {
   /** Which step the work is at (read before and after each call), to group calls by step. */
   step?: () => Promise<string>;
   maxCalls?: number;
+  /** The time (`performance.now()`) the timeline counts from; default the drive's start. */
+  t0?: number;
 }
 
 /** Drives the chain until `done()`; returns every call's cost, in order. */
 export async function driveChain(d: ChainDrive): Promise<CallCost[]> {
   const calls: CallCost[] = [];
+  const t0 = d.t0 ?? performance.now();
+  const at = () => performance.now() - t0;
   while (!(await d.done())) {
     if (calls.length >= (d.maxCalls ?? 5_000)) throw new Error(`no end after ${calls.length} calls`);
     const [queued] = await d.sql<{ body: Uint8Array | null }[]>`
@@ -29,13 +33,23 @@ export async function driveChain(d: ChainDrive): Promise<CallCost[]> {
       returning body`;
     const body = queued?.body ? JSON.parse(new TextDecoder().decode(queued.body)) : { trigger: "cron" };
     const before = await d.step?.();
+    const startMs = at();
     const res = await d.fire(body);
     const answer = await res.json();
+    const endMs = at();
     if (res.status !== 200) throw new Error(`call answered ${res.status}: ${JSON.stringify(answer)}`);
     // A call that moved the work on from one step to the next did some of both.
     const after = await d.step?.();
     const step = before === after ? before : `${before}+${after}`;
-    calls.push({ cpuMs: answer.cpuMs, peakMemoryMb: answer.peakMemoryMb, elapsedS: answer.elapsedS, step });
+    calls.push({
+      cpuMs: answer.cpuMs,
+      peakMemoryMb: answer.peakMemoryMb,
+      elapsedS: answer.elapsedS,
+      step,
+      startMs,
+      endMs,
+      trigger: String(body.trigger ?? "http"),
+    });
   }
   // Calls still queued when the work is done are made too (each is billed): they find nothing.
   while (true) {
@@ -43,9 +57,14 @@ export async function driveChain(d: ChainDrive): Promise<CallCost[]> {
       delete from net.http_request_queue where id = (select min(id) from net.http_request_queue)
       returning body`;
     if (!queued) break;
-    const res = await d.fire(queued.body ? JSON.parse(new TextDecoder().decode(queued.body)) : {});
+    const body = queued.body ? JSON.parse(new TextDecoder().decode(queued.body)) : {};
+    const startMs = at();
+    const res = await d.fire(body);
     const answer = await res.json();
     calls.push({
+      startMs,
+      endMs: at(),
+      trigger: String(body.trigger ?? "http"),
       cpuMs: answer.cpuMs,
       peakMemoryMb: answer.peakMemoryMb,
       elapsedS: answer.elapsedS,

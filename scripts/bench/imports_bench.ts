@@ -14,7 +14,14 @@ import { localStore } from "../../functions-shared/storage/local_store.ts";
 import type { Sql } from "../../functions-shared/deps.ts";
 import { createTestDatabase } from "../testing/test_database.ts";
 import { driveChain } from "./chain_driver.ts";
-import { type Bench, reportCallCosts, reportCallsPerJob, reportStepCosts } from "./report.ts";
+import {
+  type Bench,
+  type CallCost,
+  type Report,
+  reportCallCosts,
+  reportCallsPerJob,
+  reportStepCosts,
+} from "./report.ts";
 
 const KEY = "bench-service-role-key";
 const BUDGET = { wallMs: 50_000, cpuMs: 1_500 };
@@ -50,30 +57,75 @@ async function copyBaseline(url: string, file: string): Promise<number> {
  * amounts or dates), rolled back: what the schema itself costs per lead, the
  * floor of any commit of this file.
  */
-async function leadsFloor(sql: Sql, company: number): Promise<number> {
-  const t0 = performance.now();
+async function leadsFloor(
+  sql: Sql,
+  company: number,
+  without: LeadsGuard[] = [],
+  limit?: number,
+): Promise<number> {
+  let s = 0;
   await sql.begin(async (tx) => {
+    // DDL is transactional: the object is dropped for this insert only, and back at the rollback.
+    for (const g of without) {
+      if (g.constraint) await tx.unsafe(`alter table public.leads drop constraint ${g.name}`);
+      else await tx.unsafe(`drop index public.${g.name}`);
+    }
+    const t0 = performance.now();
     await tx`
       insert into public.leads (company_id, external_id, title, contact_name, company_name, email, phone,
-                                stage, salesperson, description, source)
-      select ${company}, 'B' || row_number() over (), c6, c1 || ' ' || c2, c5, c3, c4, c9, c10, c12, 'import'
-        from bench_copy`;
+                                stage, salesperson, description, source, import_job_id, import_row)
+      select ${company}, 'B' || row_number() over (), c6, c1 || ' ' || c2, c5, c3, c4, c9, c10, c12, 'import',
+             '00000000-0000-4000-8000-000000000001'::uuid, row_number() over ()
+        from bench_copy limit ${limit ?? null}`;
+    s = (performance.now() - t0) / 1000;
     throw new Floor(); // rolls the insert back
   }).catch((e) => {
     if (!(e instanceof Floor)) throw e;
   });
-  return (performance.now() - t0) / 1000;
+  return s;
+}
+
+/** An index, foreign key or check of `leads` the floor is measured without. */
+interface LeadsGuard {
+  name: string;
+  /** A constraint (dropped with `alter table`), not a bare index. */
+  constraint: boolean;
+  what: string;
+}
+
+/** Every index (the primary key's aside), foreign key and check of `leads`, and its triggers' count. */
+async function leadsGuards(sql: Sql): Promise<LeadsGuard[]> {
+  const rows = await sql<LeadsGuard[]>`
+    select i.relname as name, c.oid is not null as constraint, pg_get_indexdef(x.indexrelid) as what
+      from pg_index x join pg_class i on i.oid = x.indexrelid
+      left join pg_constraint c on c.conindid = x.indexrelid and c.conrelid = x.indrelid
+     where x.indrelid = 'public.leads'::regclass and not x.indisprimary
+    union all
+    select c.conname, true, pg_get_constraintdef(c.oid)
+      from pg_constraint c where c.conrelid = 'public.leads'::regclass and c.contype in ('f', 'c')
+    union all
+    select t.tgname, false, 'trigger ' || pg_get_triggerdef(t.oid)
+      from pg_trigger t where t.tgrelid = 'public.leads'::regclass and not t.tgisinternal
+     order by 1`;
+  if (rows.some((r) => r.what.startsWith("trigger"))) {
+    throw new Error("leads has triggers: the floor's ablation does not drop them yet");
+  }
+  return rows;
 }
 /** Thrown to roll the floor's transaction back. */
 class Floor extends Error {}
 
 /** The 1M-row import, beside `\copy`. */
-export const benchImports: Bench = async (report, { quick }) => {
-  const rows = quick ? 20_000 : 1_000_000;
+export const benchImports: Bench = async (report, { quick, rows: asked }) => {
+  const rows = asked ?? (quick ? 20_000 : 1_000_000);
   const db = await createTestDatabase("bench_imports");
   const dir = await Deno.makeTempDir({ prefix: "imports-bench-" });
   const store = localStore({ dir, bucket: "estimation-files" });
   let lastFlush = 0;
+  // The timeline of the big job: each flush and commit range, in ms from its start request.
+  let tJob = performance.now();
+  const events: { ms: number; what: string }[] = [];
+  const mark = (what: string) => events.push({ ms: performance.now() - tJob, what });
   try {
     const [{ id: company }] = await db.sql<{ id: number }[]>`
       insert into public.companies (name) values ('Bench') returning id`;
@@ -89,12 +141,25 @@ export const benchImports: Bench = async (report, { quick }) => {
     // The floors, in a database of their own: the rows the floor inserts and
     // rolls back would leave the import's `leads` bloated.
     const floorDb = await createTestDatabase("bench_floor");
-    let copyS: number, leadsS: number;
+    let copyS: number, leadsS: number, bareS: number, ablationS: number, ablationRows: number;
+    const ablation: { guard: LeadsGuard; base: number; s: number }[] = [];
     try {
       const [{ id: c }] = await floorDb.sql<{ id: number }[]>`
         insert into public.companies (name) values ('Floor') returning id`;
       copyS = await copyBaseline(floorDb.url, file);
+      await floorDb.sql`analyze bench_copy`;
       leadsS = await leadsFloor(floorDb.sql, c);
+      // What each index, foreign key and check costs: the floor without it, one at a time.
+      // (on at most 200,000 rows, scaled to a million: a dozen floors of a million would take minutes)
+      const guards = await leadsGuards(floorDb.sql);
+      ablationRows = Math.min(rows, 200_000);
+      ablationS = await leadsFloor(floorDb.sql, c, [], ablationRows);
+      // Each beside a floor with everything measured just before it (the shared machine's load drifts).
+      for (const g of guards) {
+        const base = await leadsFloor(floorDb.sql, c, [], ablationRows);
+        ablation.push({ guard: g, base, s: await leadsFloor(floorDb.sql, c, [g], ablationRows) });
+      }
+      bareS = await leadsFloor(floorDb.sql, c, guards, ablationRows);
     } finally {
       await floorDb.drop();
     }
@@ -109,7 +174,13 @@ export const benchImports: Bench = async (report, { quick }) => {
       sql: db.sql,
       store,
       // Marks where parsing ends, also when one call parses and commits (the quick run).
-      advance: { afterFlush: () => void (lastFlush = performance.now()) },
+      advance: {
+        afterFlush: (c) => {
+          lastFlush = performance.now();
+          mark(`flush to row ${c.row - 1}`);
+        },
+        afterRange: (next) => void mark(`range committed to row ${next - 1}`),
+      },
     });
     const post = async (body: unknown) =>
       await handler(
@@ -120,7 +191,10 @@ export const benchImports: Bench = async (report, { quick }) => {
         }),
       );
     const run = async (path: string) => {
+      tJob = performance.now();
+      events.length = 0;
       const started = await post({ action: "start", companyId: company, ownerId: owner, file: { path } });
+      mark("start answered");
       if (started.status !== 202) {
         throw new Error(`start answered ${started.status}: ${await started.text()}`);
       }
@@ -133,7 +207,9 @@ export const benchImports: Bench = async (report, { quick }) => {
         fire: post,
         done: async () => !["queued", "parsing", "committing", "ready"].includes(await status()),
         step: async () => (["queued", "parsing"].includes(await status()) ? "parse" : "commit"),
+        t0: tJob,
       });
+      mark("job ended");
       return { jobId, calls };
     };
 
@@ -153,6 +229,7 @@ export const benchImports: Bench = async (report, { quick }) => {
     const [{ n }] = await db.sql`select count(*)::int as n from public.leads where import_job_id = ${jobId}`;
     if (n !== job.inserted_rows) throw new Error(`${n} leads for ${job.inserted_rows} inserted`);
     const parseS = (lastFlush - t0) / 1000;
+    printTimeline(calls, events);
     const commitS = totalS - parseS;
 
     const b = `imports (${rows.toLocaleString("en")} rows, ${Math.round(size / 1e6)} MB)`;
@@ -185,6 +262,23 @@ export const benchImports: Bench = async (report, { quick }) => {
       baseline: copyS,
       ratio: leadsS / copyS,
     });
+    for (const a of ablation) {
+      report({
+        bench: b,
+        figure: `floor cost of ${a.guard.name} (${a.guard.constraint ? "constraint" : "index"}), per 1M rows`,
+        value: ((a.base - a.s) * 1e6) / ablationRows,
+        unit: "s",
+      });
+    }
+    report({
+      bench: b,
+      figure: `floor of ${ablationRows} rows without any index but the key, foreign key or check`,
+      value: bareS,
+      unit: "s",
+      baseline: ablationS,
+      ratio: bareS / ablationS,
+    });
+    reportTimeline(report, b, calls, events);
     reportCallCosts(report, b, calls);
     reportStepCosts(report, b, calls, BUDGET);
     reportCallsPerJob(report, b, `${rows.toLocaleString("en")} rows`, calls, BUDGET);
@@ -201,3 +295,64 @@ export const benchImports: Bench = async (report, { quick }) => {
     await Deno.remove(dir, { recursive: true });
   }
 };
+
+/** Prints the job's timeline on stderr: each call (what fired it, when it ran, its CPU), and the flushes and ranges. */
+function printTimeline(calls: CallCost[], events: { ms: number; what: string }[]): void {
+  const lines: [number, string][] = events.map((e) => [e.ms, `  ${e.what}`]);
+  let prevEnd = events[0]?.ms ?? 0;
+  calls.forEach((c, i) => {
+    const wait = (c.startMs ?? 0) - prevEnd;
+    prevEnd = c.endMs ?? 0;
+    lines.push([
+      c.startMs ?? 0,
+      `call ${i + 1} (${c.trigger}, ${c.step}) after ${wait.toFixed(0)} ms waiting: ` +
+      `${((c.elapsedS ?? 0) * 1000).toFixed(0)} ms wall, ${c.cpuMs.toFixed(0)} ms CPU, ` +
+      `${c.peakMemoryMb.toFixed(0)} MB`,
+    ]);
+    lines.push([c.endMs ?? 0, `call ${i + 1} answered`]);
+  });
+  lines.sort((a, b) => a[0] - b[0]);
+  console.error("timeline of the job (ms from its start request):");
+  for (const [ms, what] of lines) console.error(`${ms.toFixed(0).padStart(8)}  ${what}`);
+}
+
+/**
+ * The job's fixed costs, from its timeline: start request to first call, the
+ * time between calls (the driver plays pg_net's worker and delivers at once;
+ * pg_net's own worker sleeps 1 s between batches, reference
+ * pg_net-vault-cron.md "Batching/timing", so a production chain adds up to
+ * that per hop), and the tail from the last parsed byte to the job's end.
+ */
+function reportTimeline(
+  report: Report,
+  bench: string,
+  calls: CallCost[],
+  events: { ms: number; what: string }[],
+): void {
+  const startEnd = events.find((e) => e.what === "start answered")?.ms ?? 0;
+  const end = events.find((e) => e.what === "job ended")?.ms ?? 0;
+  const flushes = events.filter((e) => e.what.startsWith("flush"));
+  const lastFlush = flushes.at(-1)?.ms ?? 0;
+  const firstWork = Math.min(
+    ...events.filter((e) => e.what.startsWith("flush") || e.what.startsWith("range"))
+      .map((e) => e.ms),
+  );
+  let gaps = 0;
+  for (let i = 1; i < calls.length; i++) gaps += (calls[i].startMs ?? 0) - (calls[i - 1].endMs ?? 0);
+  const hops = calls.filter((c) => c.trigger === "chain").length;
+  report({ bench, figure: "timeline: start request answered", value: startEnd, unit: "ms" });
+  report({ bench, figure: "timeline: start to first flush", value: firstWork, unit: "ms" });
+  report({
+    bench,
+    figure: `timeline: between calls (${calls.length} calls, driver)`,
+    value: gaps,
+    unit: "ms",
+  });
+  report({ bench, figure: "timeline: last flush to job end (tail)", value: end - lastFlush, unit: "ms" });
+  report({
+    bench,
+    figure: `chained hops (production: up to 1 s each in pg_net's worker)`,
+    value: hops,
+    unit: "hops",
+  });
+}

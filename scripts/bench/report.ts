@@ -20,6 +20,8 @@ export interface BenchOptions {
   quick?: boolean;
   /** The migration bench's scale: `small` (default) or `full`. */
   scale?: string;
+  /** The size of the main input, where a bench has one (`--rows N`: the imports' file). */
+  rows?: number;
 }
 
 export type Bench = (report: Report, opts: BenchOptions) => Promise<void>;
@@ -57,6 +59,11 @@ export interface CallCost {
   elapsedS?: number;
   /** What the call did (a job's parse or commit, the archive), for the costliest call of each step. */
   step?: string;
+  /** When the driver sent it and had its answer, in ms from the drive's start (see `driveChain`). */
+  startMs?: number;
+  endMs?: number;
+  /** What fired it: `chain` (a continuation pg_net delivers), `cron`, `start`. */
+  trigger?: string;
 }
 
 /** A call's budget: what the bench's calls were given. */
