@@ -559,6 +559,91 @@ export type Database = {
         };
         Relationships: [];
       };
+      "lead_messages": {
+        Row: {
+          "attachment_odoo_ids": (number)[];
+          "author_email": string | null;
+          "author_name": string | null;
+          "author_odoo_id": number | null;
+          "body": string | null;
+          "company_id": number;
+          "created_at": string;
+          "email_from": string | null;
+          "id": number;
+          "lead_id": number | null;
+          "message_type": string;
+          "odoo_id": number;
+          "odoo_res_id": number;
+          "posted_at": string | null;
+          "source_deleted_at": string | null;
+          "source_updated_at": string | null;
+          "subject": string | null;
+          "subtype": string | null;
+          "tracking": NonNullable<Json>;
+          "updated_at": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "attachment_odoo_ids"?: (number)[];
+          "author_email"?: string | null;
+          "author_name"?: string | null;
+          "author_odoo_id"?: number | null;
+          "body"?: string | null;
+          "company_id": number;
+          "created_at"?: string;
+          "email_from"?: string | null;
+          "id"?: never;
+          "lead_id"?: number | null;
+          "message_type": string;
+          "odoo_id": number;
+          "odoo_res_id": number;
+          "posted_at"?: string | null;
+          "source_deleted_at"?: string | null;
+          "source_updated_at"?: string | null;
+          "subject"?: string | null;
+          "subtype"?: string | null;
+          "tracking"?: NonNullable<Json>;
+          "updated_at"?: string;
+        };
+        Update: {
+          "attachment_odoo_ids"?: (number)[];
+          "author_email"?: string | null;
+          "author_name"?: string | null;
+          "author_odoo_id"?: number | null;
+          "body"?: string | null;
+          "company_id"?: number;
+          "created_at"?: string;
+          "email_from"?: string | null;
+          "id"?: never;
+          "lead_id"?: number | null;
+          "message_type"?: string;
+          "odoo_id"?: number;
+          "odoo_res_id"?: number;
+          "posted_at"?: string | null;
+          "source_deleted_at"?: string | null;
+          "source_updated_at"?: string | null;
+          "subject"?: string | null;
+          "subtype"?: string | null;
+          "tracking"?: NonNullable<Json>;
+          "updated_at"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "lead_messages_company_id_fkey";
+            columns: ["company_id"];
+            isOneToOne: false;
+            referencedRelation: "companies";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "lead_messages_lead_id_fkey";
+            columns: ["lead_id"];
+            isOneToOne: false;
+            referencedRelation: "leads";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       "leads": {
         Row: {
           "active": boolean;
@@ -780,6 +865,7 @@ export type Database = {
           "kind": string;
           "lead_file_id": number | null;
           "lead_id": number | null;
+          "message_id": number | null;
           "odoo_id": number | null;
           "open": boolean;
           "repaired_at": string | null;
@@ -797,6 +883,7 @@ export type Database = {
           "kind": string;
           "lead_file_id"?: number | null;
           "lead_id"?: number | null;
+          "message_id"?: number | null;
           "odoo_id"?: number | null;
           "open"?: boolean;
           "repaired_at"?: string | null;
@@ -813,6 +900,7 @@ export type Database = {
           "kind"?: string;
           "lead_file_id"?: number | null;
           "lead_id"?: number | null;
+          "message_id"?: number | null;
           "odoo_id"?: number | null;
           "open"?: boolean;
           "repaired_at"?: string | null;
@@ -843,10 +931,12 @@ export type Database = {
           "file_cursor": number;
           "finished_at": string | null;
           "id": number;
+          "message_cursor": number;
           "objects_checked": number;
           "odoo_activities": number;
           "odoo_attachments": number;
           "odoo_leads": number;
+          "odoo_messages": number;
           "phase": string;
           "repaired_at": string | null;
           "started_at": string;
@@ -867,10 +957,12 @@ export type Database = {
           "file_cursor"?: number;
           "finished_at"?: string | null;
           "id"?: never;
+          "message_cursor"?: number;
           "objects_checked"?: number;
           "odoo_activities"?: number;
           "odoo_attachments"?: number;
           "odoo_leads"?: number;
+          "odoo_messages"?: number;
           "phase"?: string;
           "repaired_at"?: string | null;
           "started_at"?: string;
@@ -890,10 +982,12 @@ export type Database = {
           "file_cursor"?: number;
           "finished_at"?: string | null;
           "id"?: never;
+          "message_cursor"?: number;
           "objects_checked"?: number;
           "odoo_activities"?: number;
           "odoo_attachments"?: number;
           "odoo_leads"?: number;
+          "odoo_messages"?: number;
           "phase"?: string;
           "repaired_at"?: string | null;
           "started_at"?: string;
@@ -980,7 +1074,27 @@ export type Database = {
       };
     };
     Views: {
-      [_ in never]: never;
+      "lead_message_files": {
+        Row: {
+          "lead_file_id": number | null;
+          "lead_id": number | null;
+          "message_id": number;
+          "name": string | null;
+          "odoo_attachment_id": number | null;
+          "status": string | null;
+          "storage_path": string | null;
+        };
+        ComputedFields: never;
+        Relationships: [
+          {
+            foreignKeyName: "lead_messages_lead_id_fkey";
+            columns: ["lead_id"];
+            isOneToOne: false;
+            referencedRelation: "leads";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
     };
     Functions: {
       "admin_companies": { Args: { "uid": string }; Returns: number[] };

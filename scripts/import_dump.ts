@@ -10,6 +10,9 @@
  *                        instead of dump.sql
  *   --failures file.csv  where to write the failures (written even when empty); by default
  *                        import-dump-failures-<time>.csv, only when there are some; never in a dry run
+ *   --skip-chatter       leave the leads' chatter and activities (mail_message, mail_tracking_value,
+ *                        message_attachment_rel, mail_activity) alone; read by default once the files
+ *                        are done (functions-shared/backup/chatter_rows.ts)
  *
  * Settings come from the environment: SUPABASE_DB_URL (or DATABASE_URL), and for storage STORAGE_KIND
  * (supabase by default, or local), STORAGE_BUCKET, STORAGE_LOCAL_DIR, SUPABASE_URL and
@@ -29,6 +32,7 @@ import { openBackup } from "../functions-shared/backup/backup_source.ts";
 import { failuresCsv } from "../functions-shared/backup/failures_csv.ts";
 import { exposedGc } from "../functions-shared/backup/exposed_gc.ts";
 import { importBackup } from "../functions-shared/backup/import_backup.ts";
+import { formatChatterSummary, importDumpChatter } from "../functions-shared/backup/chatter_rows.ts";
 import { parseMappingCsv } from "../functions-shared/backup/mapping_csv.ts";
 import { progressBar } from "../functions-shared/backup/progress_bar.ts";
 import { formatSummary } from "../functions-shared/backup/summary_text.ts";
@@ -37,7 +41,7 @@ import { timedFetch } from "../functions-shared/storage/timed_fetch.ts";
 import { parseEnvFile } from "./stack/env_file.ts";
 
 const USAGE = `usage: deno task import-dump <backup.zip | extracted folder> [--dry-run] [--create-missing]
-       [--concurrency 5] [--mapping file.csv] [--failures failures.csv]`;
+       [--concurrency 5] [--mapping file.csv] [--failures failures.csv] [--skip-chatter]`;
 
 type Env = Record<string, string | undefined>;
 
@@ -127,6 +131,7 @@ async function main(): Promise<number> {
         concurrency: { type: "string", default: "5" },
         mapping: { type: "string" },
         failures: { type: "string" },
+        "skip-chatter": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -209,6 +214,15 @@ async function main(): Promise<number> {
     }
     console.log(formatSummary(summary, { failuresPath }));
     if (summary.interrupted) return 130;
+    if (!values["skip-chatter"] && backup.hasDump) {
+      const chatter = await importDumpChatter({
+        sql,
+        backup,
+        signal: ctrl.signal,
+        dryRun: values["dry-run"],
+      });
+      console.log(formatChatterSummary(chatter, values["dry-run"]));
+    }
     return summary.failed > 0 && !summary.dryRun ? 1 : 0;
   } catch (e) {
     console.error(`\nimport-dump stopped: ${e instanceof Error ? e.message : e}`);

@@ -64,8 +64,8 @@ async function main(): Promise<number> {
     console.log(
       `Reconcile run ${runId}${
         run.deep ? " (deep)" : ""
-      }: ${run.odoo_leads} leads, ${run.odoo_attachments} attachments and ${run.odoo_activities} ` +
-        `activities in Odoo, ${run.objects_checked} stored objects checked` +
+      }: ${run.odoo_leads} leads, ${run.odoo_attachments} attachments, ${run.odoo_activities} ` +
+        `activities and ${run.odoo_messages} messages in Odoo, ${run.objects_checked} stored objects checked` +
         (run.deep ? ` (${(Number(run.bytes_checked) / 1e6).toFixed(1)} MB read back)` : "") + ".",
     );
     const kinds = Object.entries(run.by_kind ?? {}).map(([k, n]) => `${k} ${n}`).join(", ");

@@ -71,7 +71,7 @@ export function activitySync(odoo: OdooReader, opts: { companyName: string; page
              to_char(s.pass_high, 'YYYY-MM-DD HH24:MI:SS') as pass_high
         from (select 1) one left join public.sync_state s on s.source = ${source}`;
     let state = loaded;
-    let inserted = 0, updated = 0, unchanged = 0, passDone = false;
+    let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false, passStarted = false;
     while (!budget.spent()) {
       if (state.pass_high === null) {
         const [newest] = await odoo.searchRead<OdooActivity>("mail.activity", ON_LEADS, {
@@ -84,6 +84,7 @@ export function activitySync(odoo: OdooReader, opts: { companyName: string; page
         await sql`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
                    where source = ${source}`;
         state = { ...state, pass_high: high };
+        passStarted = true;
       }
       const rows = await odoo.searchRead<OdooActivity>("mail.activity", passDomain(state), {
         fields: ACTIVITY_FIELDS,
@@ -112,6 +113,7 @@ export function activitySync(odoo: OdooReader, opts: { companyName: string; page
       inserted += r.inserted;
       updated += r.updated;
       unchanged += r.unchanged;
+      pages++;
       state = { ...state, cursor_id: last };
       ctx.sampleMemory?.();
     }
@@ -124,8 +126,11 @@ export function activitySync(odoo: OdooReader, opts: { companyName: string; page
       failed: 0,
       remaining,
       more: !passDone,
+      // Worked: a page written (its cursor moved, even when every row read was unchanged) or a pass begun
+      // and left open; an idle incremental call (one empty page closing the pass) chains nothing.
+      worked: pages > 0 || passStarted && !passDone || linked > 0,
       errors: [],
-      details: { inserted, updated, unchanged, linked },
+      details: { inserted, updated, unchanged, linked, pages },
     };
   };
 }

@@ -141,7 +141,14 @@ Deno.test("reconcile: 0 differences after a migration; exactly the 8 made in Odo
     const queued = await db.sql`select * from passerelle.repair(${found.run.id})`;
     assert.deepEqual(
       Object.fromEntries(queued.map((q) => [q.kind, q.queued])),
-      { lead_stale: 2, lead_missing: 0, activity_missing: 0, file_missing: 0, object_sha1: 1 },
+      {
+        lead_stale: 2,
+        lead_missing: 0,
+        activity_missing: 0,
+        message_missing: 0,
+        file_missing: 0,
+        object_sha1: 1,
+      },
     );
     await drain(stack, "sync-odoo-leads");
     await drain(stack, "archive-odoo-files");

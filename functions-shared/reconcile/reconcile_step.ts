@@ -4,8 +4,9 @@
  * each phase's progress written with its work (`public.reconcile_runs`):
  *
  * 1. `leads` (listing): crm.lead in keyset pages (archived ones too), staged as Odoo sent them; at the
- *    same time ids, checksum and size of ir.attachment on crm.lead, and ids of mail.activity on crm.lead
- *    once `sync-odoo-activities` has run a pass (three requests in flight, each with its cursor);
+ *    same time ids, checksum and size of ir.attachment on crm.lead, ids of mail.activity on crm.lead
+ *    once `sync-odoo-activities` has run a pass, and ids of mail.message on crm.lead once
+ *    `sync-odoo-messages` has (four requests in flight, each with its cursor);
  * 3. `compare`: one SQL function compares both sides set-based and marks deletions;
  * 4. `storage`: each stored file's object is checked (size; sha1 of every byte in deep mode).
  *
@@ -28,6 +29,9 @@ export const RECONCILE_FILE_FIELDS = ["id", "res_id", "checksum", "file_size", "
 
 /** Activities: which exist, on which lead, and when they were written (for repair's pass). */
 export const RECONCILE_ACTIVITY_FIELDS = ["id", "res_id", "write_date"];
+
+/** Messages (the chatter): the same three, no body. */
+export const RECONCILE_MESSAGE_FIELDS = ["id", "res_id", "write_date"];
 
 /** Archived leads are part of the CRM: they are compared too. */
 const ALL = { active_test: false };
@@ -53,6 +57,7 @@ export interface ReconcileRun {
   cursor_id: number;
   file_cursor: number;
   activity_cursor: number;
+  message_cursor: number;
 }
 
 interface StoredFile {
@@ -130,7 +135,8 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
     const [found] = await sql<ReconcileRun[]>`
       update public.reconcile_runs set calls = calls + 1, updated_at = now()
        where phase not in ('done', 'failed')
-      returning id::int, deep, phase, cursor_id::int, file_cursor::int, activity_cursor::int`;
+      returning id::int, deep, phase, cursor_id::int, file_cursor::int, activity_cursor::int,
+                message_cursor::int`;
     // No run asked for: nothing to do, and nothing to chain.
     if (!found) {
       return { migrated: 0, failed: 0, remaining: 0, more: false, errors: [], details: { run: null } };
@@ -138,6 +144,8 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
     let run = found;
     let read = 0, checked = 0, differences = 0;
     let activitiesSynced: boolean | null = null;
+    let messagesSynced: boolean | null = null;
+    let steps = 0;
 
     const setPhase = async (phase: ReconcileRun["phase"]) => {
       await sql`update public.reconcile_runs set phase = ${phase}, cursor_id = 0, updated_at = now()
@@ -146,13 +154,16 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
     };
 
     while (!budget.spent() && run.phase !== "done") {
+      steps++;
       if (run.phase === "leads" || run.phase === "attachments" || run.phase === "activities") {
         // The three listings at once, each from its cursor (-1: done). An empty page ends a listing (a
         // short one does not: a row that vanished between Odoo's search and its read shortens it).
         if (activitiesSynced === null) {
           // Activities are compared once their sync has run: before, each would be "missing".
-          [{ activitiesSynced }] = await sql<{ activitiesSynced: boolean }[]>`
-            select passerelle.activities_synced() as "activitiesSynced"`;
+          [{ activitiesSynced, messagesSynced }] = await sql<
+            { activitiesSynced: boolean; messagesSynced: boolean }[]
+          >`select passerelle.activities_synced() as "activitiesSynced",
+                   passerelle.messages_synced() as "messagesSynced"`;
         }
         const page = (model: string, domain: Domain, fields: string[], limit: number, cursor: number) =>
           cursor < 0
@@ -164,12 +175,21 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
               context: ALL,
             });
         const onLeads: Domain = [["res_model", "=", "crm.lead"]];
-        const [leads, files, activities] = await Promise.all([
+        const [leads, files, activities, messages] = await Promise.all([
           page("crm.lead", [], LEAD_FIELDS, leadPage, run.cursor_id),
           page("ir.attachment", onLeads, RECONCILE_FILE_FIELDS, filePage, run.file_cursor),
           activitiesSynced
             ? page("mail.activity", onLeads, RECONCILE_ACTIVITY_FIELDS, filePage, run.activity_cursor)
             : Promise.resolve(run.activity_cursor < 0 ? null : []),
+          messagesSynced
+            ? page(
+              "mail.message",
+              [["model", "=", "crm.lead"]],
+              RECONCILE_MESSAGE_FIELDS,
+              filePage,
+              run.message_cursor,
+            )
+            : Promise.resolve(run.message_cursor < 0 ? null : []),
         ]);
         const next = (rows: { id: number }[] | null, cursor: number) =>
           rows === null ? cursor : rows.length ? rows[rows.length - 1].id : -1;
@@ -178,6 +198,7 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
           cursor_id: next(leads, run.cursor_id),
           file_cursor: next(files, run.file_cursor),
           activity_cursor: next(activities, run.activity_cursor),
+          message_cursor: next(messages, run.message_cursor),
         };
         if (leads) {
           await sql`select passerelle.reconcile_stage_leads(${run.id}, ${
@@ -193,8 +214,15 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
           await sql`select passerelle.reconcile_stage_activities(${run.id}, ${sql.json(activities as never)},
                                                                ${run.activity_cursor})`;
         }
-        read += (leads?.length ?? 0) + (files?.length ?? 0) + (activities?.length ?? 0);
-        if (run.cursor_id < 0 && run.file_cursor < 0 && run.activity_cursor < 0) await setPhase("compare");
+        if (messages) {
+          await sql`select passerelle.reconcile_stage_messages(${run.id}, ${sql.json(messages as never)},
+                                                             ${run.message_cursor})`;
+        }
+        read += (leads?.length ?? 0) + (files?.length ?? 0) + (activities?.length ?? 0) +
+          (messages?.length ?? 0);
+        if (run.cursor_id < 0 && run.file_cursor < 0 && run.activity_cursor < 0 && run.message_cursor < 0) {
+          await setPhase("compare");
+        }
       } else if (run.phase === "compare") {
         const tagRows = await d.odoo.searchRead<{ id: number; name: string }>("crm.tag", [], {
           fields: ["id", "name"],
@@ -207,7 +235,8 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
         const [a] = await sql<
           { n: number }[]
         >`select passerelle.reconcile_compare_activities(${run.id}) as n`;
-        differences += r.n + a.n;
+        const [m] = await sql<{ n: number }[]>`select passerelle.reconcile_compare_messages(${run.id}) as n`;
+        differences += r.n + a.n + m.n;
         run = { ...run, phase: "storage", cursor_id: 0 };
       } else if (run.phase === "storage") {
         // In deep mode a batch also stops at `deepBatchBytes` (its first file always goes), so that a
@@ -246,6 +275,9 @@ export function reconcileOdoo(d: { odoo: OdooReader; store: ObjectStore; options
       failed: 0,
       remaining: null,
       more: run.phase !== "done",
+      // Every turn of the loop read a page, compared or checked objects, or moved the run's phase: a call
+      // that took one advanced the run and may chain; one whose budget was spent before did not.
+      worked: steps > 0,
       errors: [],
       details: { run: run.id, phase: run.phase, read, checked, differences },
     };

@@ -142,6 +142,7 @@ Deno.test("reconcile over calls of one page each finds every other kind of diffe
       lead_stale: 0,
       lead_missing: 1,
       activity_missing: 0,
+      message_missing: 0,
       file_missing: 1,
       file_checksum: 1,
       file_not_stored: 1,

@@ -151,6 +151,7 @@ export interface ReconcileSummary {
   odoo_leads: number;
   odoo_attachments: number;
   odoo_activities?: number;
+  odoo_messages?: number;
   objects_checked: number;
   bytes_checked: number;
   storage_ms: number;

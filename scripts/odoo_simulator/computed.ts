@@ -128,6 +128,12 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
     },
     local_url: (r, c) => `/web/content/${r.id}?unique=${COMPUTED["ir.attachment"].checksum(r, c)}`,
   },
+  "mail.tracking.value": {
+    display_name: (r, c) => c.displayNameOf("ir.model.fields", Number(r.field_id)),
+  },
+  "ir.model.fields": {
+    display_name: (r) => String(r.field_description),
+  },
   "mail.activity": {
     display_name: (r, c) => r.summary || c.displayNameOf("mail.activity.type", Number(r.activity_type_id)),
     res_name: (r, c) => c.displayNameOf(String(r.res_model), Number(r.res_id)),
@@ -138,6 +144,7 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
     res_model_id: (r, c) => c.ds.table("ir.model").rows.find((m) => m.model === r.res_model)?.id ?? false,
   },
   "mail.message": {
+    tracking_value_ids: (r, c) => trackingOf(c).get(r.id) ?? [],
     record_name: (r, c) => c.displayNameOf(String(r.model), Number(r.res_id)),
     display_name: (r, c) => r.subject || c.displayNameOf(String(r.model), Number(r.res_id)),
   },
@@ -156,4 +163,23 @@ function commercialPartner(r: Row, c: ComputeContext): number {
   if (r.is_company || typeof r.parent_id !== "number") return r.id;
   const parent = c.ds.table("res.partner").get(r.parent_id);
   return parent ? commercialPartner(parent, c) : r.id;
+}
+
+/** Tracking value ids by message, rebuilt when the table changes. */
+const trackingIndex = new WeakMap<object, { version: number; byMessage: Map<number, number[]> }>();
+
+function trackingOf(c: ComputeContext): Map<number, number[]> {
+  const t = c.ds.table("mail.tracking.value");
+  let hit = trackingIndex.get(t);
+  if (!hit || hit.version !== t.version) {
+    const byMessage = new Map<number, number[]>();
+    for (const v of t.rows) {
+      const list = byMessage.get(v.mail_message_id as number) ?? [];
+      list.push(v.id);
+      byMessage.set(v.mail_message_id as number, list);
+    }
+    hit = { version: t.version, byMessage };
+    trackingIndex.set(t, hit);
+  }
+  return hit.byMessage;
 }

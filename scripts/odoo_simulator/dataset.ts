@@ -6,6 +6,7 @@
  * duplicate e-mails, ~5% archived leads, id gaps, batch-shared timestamps with
  * microseconds, hostile attachment names, shared contents, orphans).
  */
+import { addChatter } from "./chatter.ts";
 import type { Row } from "./domain.ts";
 import { type AttachmentContent, contentBytes, contentKey, contentSize, sha1Hex } from "./content.ts";
 import {
@@ -279,13 +280,20 @@ export class OdooDataset {
    */
   deleteLead(id: number, opts: { keepAttachments?: boolean } = {}): void {
     if (!this.table("crm.lead").remove(id)) throw new Error(`no crm.lead ${id}`);
-    for (const model of ["mail.activity", "ir.attachment"]) {
+    for (const model of ["mail.activity", "ir.attachment", "mail.message"]) {
       if (model === "ir.attachment" && opts.keepAttachments) continue;
       const t = this.table(model);
-      const dead = t.rows.filter((r) => r.res_model === "crm.lead" && r.res_id === id).map((r) => r.id);
+      const on = model === "mail.message" ? "model" : "res_model";
+      const dead = t.rows.filter((r) => r[on] === "crm.lead" && r.res_id === id).map((r) => r.id);
       for (const d of dead) {
         t.remove(d);
         this.contents.delete(d);
+      }
+      if (model === "mail.message" && dead.length) {
+        // mail_tracking_value.mail_message_id is `ondelete='cascade'`.
+        const gone = new Set(dead);
+        const tv = this.table("mail.tracking.value");
+        for (const v of tv.rows.filter((r) => gone.has(r.mail_message_id as number))) tv.remove(v.id);
       }
     }
   }
@@ -349,6 +357,8 @@ export interface DatasetOptions {
   largeAttachments?: { count: number; bytes: number };
   /** Database name (default `crm_src`). */
   db?: string;
+  /** The leads' mail.message and mail.tracking.value rows (default true; see chatter.ts). */
+  chatter?: boolean;
 }
 
 const BASE_MS = parseTimestamp("2026-11-24 08:19:08");
@@ -364,6 +374,7 @@ export function generateDataset(opts: DatasetOptions): OdooDataset {
   const leadIds = ds.table("crm.lead").rows.map((r) => r.id);
   addActivities(ds, random, opts.activities ?? Math.round(opts.leads / 3), leadIds, lastLeadAt);
   addAttachments(ds, random, opts, leadIds, lastLeadAt);
+  if (opts.chatter !== false) addChatter(ds, { seed: opts.seed });
   ds.advanceClockPast(pgTimestamp(parseTimestamp(lastLeadAt) + 600_000, 0));
   return ds;
 }

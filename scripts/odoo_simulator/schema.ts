@@ -393,6 +393,51 @@ const mailMessage: ModelDef = {
     subtype_id: f("many2one", "Subtype", "s", "mail.message.subtype"),
     author_id: f("many2one", "Author", "s", "res.partner"),
     attachment_ids: f("many2many", "Attachments", "s", "ir.attachment"),
+    // Below: addons/mail/models/mail_message.py (odoo/odoo 17.0); tracking_value_ids is Settings-only.
+    email_from: f("char", "From", "s"),
+    message_id: f("char", "Message-Id", "sr"),
+    parent_id: f("many2one", "Parent Message", "s", "mail.message"),
+    is_internal: f("boolean", "Employee Only", "s"),
+    tracking_value_ids: f("one2many", "Tracking values", "s", "mail.tracking.value"),
+    ...magic(),
+  },
+};
+
+/** addons/mail/models/mail_tracking_value.py (odoo/odoo 17.0): Settings (base.group_system) only. */
+const mailTrackingValue: ModelDef = {
+  name: "mail.tracking.value",
+  description: "Mail Tracking Value",
+  order: "id desc",
+  fields: {
+    field_id: f("many2one", "Field", "sr", "ir.model.fields"),
+    field_info: f("json", "Removed field information", "s"),
+    old_value_integer: f("integer", "Old Value Integer", "sr"),
+    old_value_float: f("float", "Old Value Float", "sr"),
+    old_value_char: f("char", "Old Value Char", "sr"),
+    old_value_text: f("text", "Old Value Text", "sr"),
+    old_value_datetime: f("datetime", "Old Value DateTime", "sr"),
+    new_value_integer: f("integer", "New Value Integer", "sr"),
+    new_value_float: f("float", "New Value Float", "sr"),
+    new_value_char: f("char", "New Value Char", "sr"),
+    new_value_text: f("text", "New Value Text", "sr"),
+    new_value_datetime: f("datetime", "New Value Datetime", "sr"),
+    currency_id: f("many2one", "Currency", "sr", "res.currency"),
+    mail_message_id: f("many2one", "Message ID", "qs", "mail.message"),
+    ...magic(),
+  },
+};
+
+/** odoo/addons/base/models/ir_model.py: a field's display name is its `field_description`. */
+const irModelFields: ModelDef = {
+  name: "ir.model.fields",
+  description: "Fields",
+  order: "id",
+  fields: {
+    name: f("char", "Field Name", "qs"),
+    model: f("char", "Model Name", "qs"),
+    field_description: f("char", "Field Label", "qs"),
+    ttype: f("selection", "Field Type", "qs"),
+    relation: f("char", "Related Model", "s"),
     ...magic(),
   },
 };
@@ -421,6 +466,8 @@ export const MODELS: ReadonlyMap<string, ModelDef> = new Map(
     mailActivity,
     mailActivityType,
     mailMessage,
+    mailTrackingValue,
+    irModelFields,
     nameOnly("res.company", "Companies", { currency_id: f("many2one", "Currency", "qs", "res.currency") }),
     nameOnly("res.currency", "Currency", { symbol: f("char", "Symbol", "qs") }),
     nameOnly("res.country", "Country", { code: f("char", "Country Code", "s") }),

@@ -7,6 +7,7 @@
  */
 import { dirname, join } from "node:path";
 import type { OdooDataset } from "../../../scripts/odoo_simulator/dataset.ts";
+import { chatterTables } from "./chatter_dump.ts";
 import { manifest, type OdooAttachmentRow, pgDumpOdoo, sha1Hex, zipFolderStreaming } from "./odoo_backup.ts";
 
 /** What was written. */
@@ -32,7 +33,8 @@ export async function writeDatasetBackup(
   clusterUrl: string,
   dataset: OdooDataset,
   dir: string,
-  opts: { zip?: boolean; checklist?: number; level?: 0 | 1 | 6 } = {},
+  /** `chatter`: the dump holds the dataset's chatter and activities too (`chatter_dump.ts`). */
+  opts: { zip?: boolean; checklist?: number; level?: 0 | 1 | 6; chatter?: boolean } = {},
 ): Promise<DatasetBackup> {
   const folder = join(dir, "backup");
   await Deno.mkdir(join(folder, "filestore"), { recursive: true });
@@ -82,7 +84,12 @@ export async function writeDatasetBackup(
     await Deno.mkdir(dirname(p), { recursive: true });
     await Deno.writeFile(p, new Uint8Array(0));
   }
-  await pgDumpOdoo(clusterUrl, rows, join(folder, "dump.sql"));
+  await pgDumpOdoo(
+    clusterUrl,
+    rows,
+    join(folder, "dump.sql"),
+    opts.chatter ? chatterTables(dataset) : undefined,
+  );
   await Deno.writeTextFile(join(folder, "manifest.json"), manifest());
   let zip: string | null = null;
   if (opts.zip) {

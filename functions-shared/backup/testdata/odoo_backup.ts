@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { connectDb } from "../../db.ts";
-import { Zip, ZipDeflate, ZipPassThrough, zipSync } from "../../deps.ts";
+import { type Sql, Zip, ZipDeflate, ZipPassThrough, zipSync } from "../../deps.ts";
 
 /** One `ir_attachment` row. */
 export interface OdooAttachmentRow {
@@ -61,7 +61,13 @@ export async function pgDumpPath(): Promise<string> {
  * `account_note` comes before it in the dump, with a data line that reads like ir_attachment's COPY line
  * followed by lines that would read as rows; `mail_message` comes after it.
  */
-export async function pgDumpOdoo(clusterUrl: string, rows: OdooAttachmentRow[], out: string): Promise<void> {
+export async function pgDumpOdoo(
+  clusterUrl: string,
+  rows: OdooAttachmentRow[],
+  out: string,
+  /** More of Odoo's tables (`chatter_dump.ts`), in place of the one-column `mail_message`. */
+  extra?: (sql: Sql) => Promise<void>,
+): Promise<void> {
   const name = `odoo_src_${crypto.randomUUID().slice(0, 8)}`;
   const admin = connectDb(`${clusterUrl}/postgres`, { max: 1 });
   await admin.unsafe(`create database "${name}" encoding 'UTF8' template template0`);
@@ -94,10 +100,13 @@ export async function pgDumpOdoo(clusterUrl: string, rows: OdooAttachmentRow[], 
         db_datas bytea
       );
       create index ir_attachment_res_idx on ir_attachment (res_model, res_id);
-      create table mail_message (id serial primary key, body text);
       insert into account_note (line) values
-        ('COPY public.ir_attachment (id, name) FROM stdin;'), ('9999'), ('9998');
-      insert into mail_message (body) values ('after ir_attachment');`);
+        ('COPY public.ir_attachment (id, name) FROM stdin;'), ('9999'), ('9998');`);
+    if (extra) await extra(sql);
+    else {
+      await sql.unsafe(`create table mail_message (id serial primary key, body text);
+        insert into mail_message (body) values ('after ir_attachment');`);
+    }
     for (let i = 0; i < rows.length; i += 500) {
       const batch = rows.slice(i, i + 500).map((r) => ({
         id: r.id,

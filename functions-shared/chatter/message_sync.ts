@@ -1,0 +1,159 @@
+/**
+ * The step of `sync-odoo-messages`: the chatter of leads (`mail.message` of crm.lead) into
+ * `lead_messages`, in keyset pages by id. A page is three Odoo reads (the messages; their tracking values,
+ * with the tracked fields not known yet; their authors) and one database round trip
+ * (`passerelle.sync_odoo_messages_page`, set-based, the cursor in the same transaction). As the lead sync
+ * does, the first pass reads every message, later passes those written since the previous pass began
+ * (`write_date >= pass_since`); a row is rewritten only when what was read differs.
+ */
+import type { Sql } from "../deps.ts";
+import type { StepResult } from "../engine/batch_result.ts";
+import type { Budget } from "../engine/budget.ts";
+import type { Domain, OdooReader } from "../sync/odoo_reader.ts";
+import {
+  authorIds,
+  FIELD_FIELDS,
+  MESSAGE_FIELDS,
+  messageRows,
+  type OdooAuthor,
+  type OdooField,
+  type OdooMessage,
+  type OdooTracking,
+  trackedFieldIds,
+  TRACKING_FIELDS,
+} from "./message_row.ts";
+
+/** Archived authors (OdooBot, a former employee) are still the authors: read them too. */
+const ALL = { active_test: false };
+const ON_LEADS: Domain = [["model", "=", "crm.lead"]];
+
+interface State {
+  company_id: number;
+  cursor_id: number;
+  pass_since: string | null;
+  pass_high: string | null;
+}
+
+const passDomain = (s: State): Domain =>
+  [
+    ...ON_LEADS,
+    ...(s.pass_since ? [["write_date", ">=", s.pass_since] as const] : []),
+    ["id", ">", s.cursor_id],
+  ] as Domain;
+
+/** The sync_state row of the message sync. */
+export const MESSAGE_SOURCE = "odoo_messages";
+
+/** Builds the step; `companyName` is the company the synced leads belong to. */
+export function messageSync(odoo: OdooReader, opts: { companyName: string; pageSize?: number }) {
+  const source = MESSAGE_SOURCE;
+  const pageSize = opts.pageSize ?? 1000;
+  // Tracked fields, kept between calls: a field id always names the same field.
+  const fields = new Map<number, OdooField>();
+
+  async function readPage(domain: Domain) {
+    const messages = await odoo.searchRead<OdooMessage>("mail.message", domain, {
+      fields: MESSAGE_FIELDS,
+      order: "id asc",
+      limit: pageSize,
+      context: ALL,
+    });
+    if (messages.length === 0) return { messages, trackings: [], authors: new Map<number, OdooAuthor>() };
+    const ids = messages.map((m) => m.id);
+    const authorsRead = odoo.searchRead<OdooAuthor>("res.partner", [["id", "in", authorIds(messages)]], {
+      fields: ["id", "name", "email"],
+      order: "id asc",
+      context: ALL,
+    });
+    authorsRead.catch(() => {}); // awaited below
+    const trackings = await odoo.searchRead<OdooTracking>("mail.tracking.value", [[
+      "mail_message_id",
+      "in",
+      ids,
+    ]], {
+      fields: TRACKING_FIELDS,
+      order: "id asc",
+      context: ALL,
+    });
+    const unknown = trackedFieldIds(trackings).filter((id) => !fields.has(id));
+    if (unknown.length) {
+      const read = await odoo.searchRead<OdooField>("ir.model.fields", [["id", "in", unknown]], {
+        fields: FIELD_FIELDS,
+        order: "id asc",
+        context: ALL,
+      });
+      for (const f of read) fields.set(f.id, f);
+    }
+    const authors = new Map((await authorsRead).map((a) => [a.id, a]));
+    return { messages, trackings, authors };
+  }
+
+  return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
+    const { sql, budget } = ctx;
+    const [loaded] = await sql<State[]>`
+      with company as (
+        insert into public.companies (name) values (${opts.companyName})
+        on conflict (name) do update set name = excluded.name returning id),
+      ensured as (
+        insert into public.sync_state (source, company_id) select ${source}, id from company
+        on conflict (source) do nothing)
+      select (select id from company)::int as company_id, coalesce(s.cursor_id, 0)::int as cursor_id,
+             to_char(s.pass_since, 'YYYY-MM-DD HH24:MI:SS') as pass_since,
+             to_char(s.pass_high, 'YYYY-MM-DD HH24:MI:SS') as pass_high
+        from (select 1) one left join public.sync_state s on s.source = ${source}`;
+    let state = loaded;
+    let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false, passStarted = false;
+    while (!budget.spent()) {
+      if (state.pass_high === null) {
+        const [newest] = await odoo.searchRead<OdooMessage>("mail.message", ON_LEADS, {
+          fields: ["write_date"],
+          order: "write_date desc",
+          limit: 1,
+          context: ALL,
+        });
+        const high = newest && newest.write_date ? newest.write_date : "1970-01-01 00:00:00";
+        await sql`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
+                   where source = ${source}`;
+        state = { ...state, pass_high: high };
+        passStarted = true;
+      }
+      const page = await readPage(passDomain(state));
+      if (page.messages.length === 0) {
+        // An empty page ends the pass; the next one reads what was written since it began.
+        await sql`
+          update public.sync_state
+             set phase = 'incremental', pass_since = pass_high, pass_high = null, cursor_id = 0,
+                 passes = passes + 1, caught_up_at = now(), pass_started_at = null, updated_at = now()
+           where source = ${source}`;
+        passDone = true;
+        break;
+      }
+      const rows = messageRows(page.messages, page.trackings, fields, page.authors);
+      const last = page.messages[page.messages.length - 1].id;
+      const [r] = await sql<{ inserted: number; updated: number; unchanged: number }[]>`
+        select * from passerelle.sync_odoo_messages_page(${source}, ${state.company_id},
+                                                         ${sql.json(rows as never)}, ${last})`;
+      inserted += r.inserted;
+      updated += r.updated;
+      unchanged += r.unchanged;
+      pages++;
+      state = { ...state, cursor_id: last };
+      ctx.sampleMemory?.();
+    }
+    const [{ linked }] = await sql<{ linked: number }[]>`select passerelle.link_odoo_messages() as linked`;
+    const remaining = passDone
+      ? 0
+      : await odoo.searchCount("mail.message", passDomain(state), { context: ALL });
+    return {
+      migrated: inserted + updated + linked,
+      failed: 0,
+      remaining,
+      more: !passDone,
+      // Worked: a page written (the cursor moved) or a pass begun; an idle incremental call (one empty
+      // page, the pass closed) chains nothing.
+      worked: pages > 0 || passStarted && !passDone || linked > 0,
+      errors: [],
+      details: { inserted, updated, unchanged, linked, pages },
+    };
+  };
+}
