@@ -161,8 +161,13 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       try {
         await store.copy(from, key);
       } catch (e) {
-        // Copied before a crash: the object is already there.
         if (!(e instanceof PasserelleError && e.code === "storage_duplicate")) throw e;
+        // Something is already under the row's own key: a copy made before a crash, or the damaged
+        // object repair requeued (reconcile's object_sha1/object_size). Storage's copy never overwrites,
+        // so the key is cleared and copied again, as an upload's upsert replaces it: the key is this
+        // row's and its claim makes this call its only writer.
+        await store.remove([key]);
+        await store.copy(from, key);
       }
     }
     return stored(file, key);
