@@ -71,9 +71,8 @@ async function rowsOf(
 ): Promise<CopyRow[]> {
   const out: CopyRow[] = [];
   try {
-    for await (
-      const r of readCopyTable(backup.dump(signal), { table, columns, required: [columns[0]], signal })
-    ) {
+    const required = REQUIRED[table] ?? [columns[0]];
+    for await (const r of readCopyTable(backup.dump(signal), { table, columns, required, signal })) {
       if (keep(r)) out.push(r);
     }
   } catch (e) {
@@ -87,6 +86,14 @@ async function rowsOf(
   }
   return out;
 }
+
+/** Columns without which a block cannot be read right (the read fails naming the first missing). */
+const REQUIRED: Record<string, string[]> = {
+  mail_message: ["id", "model", "res_id", "message_type"],
+  mail_tracking_value: ["id", "mail_message_id"],
+  message_attachment_rel: ["message_id", "attachment_id"],
+  mail_activity: ["id", "res_model", "res_id"],
+};
 
 const SIDES = ["integer", "float", "char", "text", "datetime"] as const;
 

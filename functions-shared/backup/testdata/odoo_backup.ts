@@ -104,8 +104,11 @@ export async function pgDumpOdoo(
         ('COPY public.ir_attachment (id, name) FROM stdin;'), ('9999'), ('9998');`);
     if (extra) await extra(sql);
     else {
-      await sql.unsafe(`create table mail_message (id serial primary key, body text);
-        insert into mail_message (body) values ('after ir_attachment');`);
+      // A partner's message (none of a lead's), with Odoo's key columns.
+      await sql.unsafe(`create table mail_message (
+          id serial primary key, model varchar, res_id integer, message_type varchar not null, body text);
+        insert into mail_message (model, res_id, message_type, body)
+        values ('res.partner', 3, 'comment', 'after ir_attachment');`);
     }
     for (let i = 0; i < rows.length; i += 500) {
       const batch = rows.slice(i, i + 500).map((r) => ({
