@@ -98,9 +98,10 @@ async function loadState(sql: Sql, source: string, companyName: string): Promise
   return row;
 }
 
+/** A page of leads, and the read of their partners, started the moment the leads arrived. */
 interface Page {
   leads: OdooLead[];
-  partners: unknown[];
+  partners: Promise<unknown[]>;
 }
 
 /** How long tag names read from Odoo are reused by later calls of the same process. */
@@ -131,7 +132,11 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
     return tagCache!.names;
   }
 
-  /** One page: the leads, then their partners with their parents (`parent_of`). */
+  /**
+   * One page: the leads, then their partners with their parents (`parent_of`). The partners' read is
+   * started as the leads arrive and not awaited here: the caller starts the next page's leads meanwhile,
+   * so Odoo (threaded) reads the two at once, and the partners are never a round of their own.
+   */
   async function readPage(domain: Domain, limit: number): Promise<Page> {
     const leads = await odoo.searchRead<OdooLead>("crm.lead", domain, {
       fields: LEAD_FIELDS,
@@ -143,12 +148,13 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
     // The leads' partners and, in the same call, their parents up to the commercial partner, so that a
     // company whose leads all point at its people still gets its own e-mail, phone and address.
     const partners = partnerIds.length
-      ? await odoo.searchRead("res.partner", [["id", "parent_of", partnerIds]], {
+      ? odoo.searchRead("res.partner", [["id", "parent_of", partnerIds]], {
         fields: PARTNER_FIELDS,
         order: "id asc",
         context: ALL,
       })
-      : [];
+      : Promise.resolve([]);
+    partners.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
     return { leads, partners };
   }
   return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
@@ -202,7 +208,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           state = { ...state, pass_high: high };
         }
         const cpu0 = budget.cpuMs();
-        const { leads, partners } = await (next ?? readPage(passDomain(state), pageSize));
+        const { leads, partners: partnersRead } = await (next ?? readPage(passDomain(state), pageSize));
         next = null;
         if (leads.length === 0) {
           // An empty page ends the pass (a short one does not: ids have gaps
@@ -232,6 +238,7 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
           next = readPage(passDomain({ ...state, cursor_id: lastId }), pageSize);
           next.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
         }
+        const partners = await partnersRead;
         const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
           select * from passerelle.sync_odoo_leads_page(${source}, ${state.company_id}, ${
           db.json(leads as never)
