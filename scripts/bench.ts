@@ -1,5 +1,6 @@
 /**
- * `deno task bench [name...] [--json] [--quick] [--rows N]`: runs the benchmarks and
+ * `deno task bench [name...] [--json] [--quick] [--rows N] [--odoo-url URL --odoo-db DB --odoo-login L
+ * --odoo-password P]`: runs the benchmarks (sync and archive against that real Odoo when given) and
  * prints their figures beside the baseline each runs in the same process,
  * as a table, or with --json one object a line
  * (bench, figure, value, unit, baseline, ratio, target).
@@ -25,8 +26,20 @@ const { values, positionals } = parseArgs({
     quick: { type: "boolean", default: false },
     scale: { type: "string" },
     rows: { type: "string" },
+    "odoo-url": { type: "string" },
+    "odoo-db": { type: "string" },
+    "odoo-login": { type: "string", default: "admin" },
+    "odoo-password": { type: "string", default: "admin" },
   },
 });
+const odoo = values["odoo-url"]
+  ? {
+    url: values["odoo-url"],
+    db: values["odoo-db"] ?? "passerelle",
+    login: values["odoo-login"]!,
+    secret: values["odoo-password"]!,
+  }
+  : undefined;
 // The whole migration writes its scenario to disk (12.6 GB at full scale): only when asked for by name.
 const names = positionals.length ? positionals : Object.keys(benches).filter((n) => n !== "migration");
 const unknown = names.filter((n) => !(n in benches));
@@ -41,6 +54,6 @@ for (const name of names) {
   await bench((row) => {
     rows.push(row);
     if (values.json) console.log(JSON.stringify(row));
-  }, { quick: values.quick, scale: values.scale, rows: values.rows ? Number(values.rows) : undefined });
+  }, { quick: values.quick, scale: values.scale, rows: values.rows ? Number(values.rows) : undefined, odoo });
 }
 if (!values.json) console.log(table(rows));

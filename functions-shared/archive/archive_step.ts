@@ -41,6 +41,8 @@ export interface ArchiveOptions {
   streamFromBytes?: number;
   /** Uploads at once. */
   concurrency?: number;
+  /** Odoo reads at once (groups, or big files streamed). */
+  readLanes?: number;
   /** Seconds a claim is held before another call may take it again. */
   leaseS?: number;
   /** Skip discovery (the backup import already created the rows). */
@@ -88,10 +90,11 @@ export function planFiles(files: LeadFile[], storedByChecksum: Map<string, strin
 /** Builds the step with its dependencies. */
 export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; options?: ArchiveOptions }) {
   const o = {
-    batchSize: 50,
+    batchSize: 200,
     maxReadBytes: 4 * 1024 * 1024,
     streamFromBytes: 2 * 1024 * 1024,
     concurrency: 5,
+    readLanes: 3,
     leaseS: 180,
     discover: true,
     ...deps.options,
@@ -223,16 +226,6 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
       costliest.wallMs = Math.max(costliest.wallMs, budget.elapsedMs() - wall0);
       costliest.cpuMs = Math.max(costliest.cpuMs, budget.cpuMs() - cpu0);
     };
-    // Big files one at a time: memory stays near one stream's buffers.
-    for (const f of big) {
-      if (!fits()) {
-        outcome.released!.push(f.id);
-        continue;
-      }
-      started = true;
-      await measured(() => settle(f, () => uploadStreamed(f)));
-    }
-    const groups = readBatches(sized, o.maxReadBytes);
     const readGroup = (group: typeof sized): Promise<Map<number, Content>> => {
       const needsRead = group.filter((g) => g.size > 0 || g.file.checksum);
       return needsRead.length
@@ -243,35 +236,34 @@ export function archiveFiles(deps: { odoo: ArchiveOdoo; store: ObjectStore; opti
         )
         : Promise.resolve(new Map());
     };
-    // Odoo encodes the next group while this one uploads: at most two groups' bytes in memory.
-    let prefetched: Promise<Map<number, Content>> | null = null;
-    for (const [i, group] of groups.entries()) {
-      // Finish what is in flight (a group already read included); give back what cannot start in time.
-      if (!prefetched && !fits()) {
-        outcome.released!.push(...group.map((g) => g.file.id));
-        continue;
+    const storeGroup = async (group: typeof sized) => {
+      const contents = await readGroup(group);
+      await mapLimit(group, o.concurrency, (g) =>
+        settle(g.file, () => {
+          const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
+          if (c instanceof PasserelleError) return Promise.reject(c);
+          return upload(g.file, c ?? new Uint8Array(0));
+        }));
+      contents.clear();
+    };
+    // Reads in `readLanes` lanes: Odoo is threaded and serves them at once (issue 16: one lane left it idle
+    // while this process hashed and stored). A lane holds one group's bytes (or one big file's stream
+    // buffers) at a time; big files, streamed, go first, so that the small groups fill the lanes around them.
+    const tasks = [
+      ...big.map((f) => ({ ids: [f.id], run: () => settle(f, () => uploadStreamed(f)) })),
+      ...readBatches(sized, o.maxReadBytes).map((group) => ({
+        ids: group.map((g) => g.file.id),
+        run: () => storeGroup(group),
+      })),
+    ];
+    await mapLimit(tasks, o.readLanes, async (task) => {
+      if (!fits()) {
+        outcome.released!.push(...task.ids);
+        return;
       }
       started = true;
-      await measured(async () => {
-        const contents = await (prefetched ?? readGroup(group));
-        prefetched = null;
-        // Read ahead only when the budget allows this group and the next: the next is then finished
-        // whatever the budget says, so it must fit too.
-        if (
-          i + 1 < groups.length && budget.allows({ wallMs: 2 * costliest.wallMs, cpuMs: 2 * costliest.cpuMs })
-        ) {
-          prefetched = readGroup(groups[i + 1]);
-          prefetched.catch(() => {}); // (readContents maps failures to contents; awaited next turn)
-        }
-        await mapLimit(group, o.concurrency, (g) =>
-          settle(g.file, () => {
-            const c = contents.get(g.file.id); // (none for an empty file without checksum: nothing to read)
-            if (c instanceof PasserelleError) return Promise.reject(c);
-            return upload(g.file, c ?? new Uint8Array(0));
-          }));
-        contents.clear();
-      });
-    }
+      await measured(task.run);
+    });
     const doneIds = new Map(outcome.done.map((d) => [d.id, d]));
     const failedIds = new Map(outcome.failed.map((f) => [f.id, f.error]));
     const releasedIds = new Set(outcome.released);

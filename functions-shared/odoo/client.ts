@@ -43,6 +43,11 @@ export interface SearchReadOptions {
   /** Always give one for paging: Odoo's default order is not by id. */
   order?: string;
   context?: Record<string, unknown>;
+  /**
+   * `null`: many2one fields come as bare ids (false when empty), without the display name Odoo would
+   * compute for each (`read`'s `load` argument; fixture odoo17_live/01). Absent: `[id, name]`.
+   */
+  load?: null;
 }
 
 /** What the client needs from outside. */
@@ -209,6 +214,7 @@ export function createOdooClient(config: OdooConfig, deps: OdooClientDeps): Odoo
       if (opts.limit !== undefined) kwargs.limit = opts.limit;
       if (opts.offset) kwargs.offset = opts.offset;
       if (opts.order) kwargs.order = opts.order;
+      if (opts.load === null) kwargs.load = null;
       const result = await execute({ model, method: "search_read", kwargs, context: opts.context });
       return list<T>(result, `${model}.search_read`);
     },

@@ -18,6 +18,11 @@ export type Report = (row: BenchRow) => void;
 export interface BenchOptions {
   /** Smaller inputs, for a quick look (and the test that runs every bench once). */
   quick?: boolean;
+  /**
+   * A real Odoo to measure the sync and the archive against (`--odoo-url`, `--odoo-db`, `--odoo-login`,
+   * `--odoo-password`), instead of the simulator; it is only read.
+   */
+  odoo?: { url: string; db: string; login: string; secret: string };
   /** The migration bench's scale: `small` (default) or `full`. */
   scale?: string;
   /** The size of the main input, where a bench has one (`--rows N`: the imports' file). */

@@ -120,6 +120,28 @@ Deno.test({
       >`
         select odoo_id, storage_path, status, error_code from public.lead_files order by odoo_id`;
       const done = files.filter((f) => f.status === "done");
+      // Every attachment of a synced lead has its row, its name, type, size and checksum as Odoo has them
+      // (names untrimmed; a link has no size, an empty file no checksum: README, "Lead files").
+      const odooFiles = await odoo.searchRead<Record<string, unknown> & { id: number; res_id: number }>(
+        "ir.attachment",
+        [["res_model", "=", "crm.lead"]],
+        { fields: ["id", "name", "mimetype", "checksum", "file_size", "type", "res_id"], order: "id asc" },
+      );
+      const synced = new Set(leads.map((l) => l.id));
+      const meta = new Map(
+        (await db.sql`select odoo_id, name, mimetype, checksum, file_size::float8 as file_size, odoo_type
+                        from public.lead_files`).map((r) => [r.odoo_id as number, r]),
+      );
+      for (const a of odooFiles.filter((a) => synced.has(a.res_id))) {
+        const { odoo_id: _, ...got } = meta.get(a.id) ?? {};
+        assert.deepEqual(got, {
+          name: text(a.name) ?? `attachment-${a.id}`,
+          mimetype: text(a.mimetype),
+          checksum: text(a.checksum),
+          file_size: a.type === "url" ? null : Number(a.file_size),
+          odoo_type: a.type,
+        }, `ir.attachment ${a.id}`);
+      }
       for (const f of files) {
         assert.ok(
           f.status === "done" || ["attachment_url", "lead_missing"].includes(f.error_code ?? ""),

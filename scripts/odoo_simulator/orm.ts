@@ -119,13 +119,19 @@ export class Orm {
     return typeof row.name === "string" ? row.name : `${model.name},${row.id}`;
   }
 
-  /** A field as the API renders it: many2one `[id, name]`, datetimes to the second, never null. */
-  render(model: ModelDef, row: Row, field: string): unknown {
+  /**
+   * A field as the API renders it: many2one `[id, name]` (a bare id when `read`'s `load` is not
+   * "_classic_read", fixture odoo17_live/01), datetimes to the second, never null.
+   */
+  render(model: ModelDef, row: Row, field: string, classic = true): unknown {
+    // Every model's display_name is what a many2one to it shows (the sync names stages and users by it).
+    if (field === "display_name") return this.displayName(model, row);
     const def = model.fields[field];
     const v = this.value(model, row, field);
     if (v === null || v === undefined) return emptyValue(def);
     switch (def?.type) {
       case "many2one": {
+        if (!classic) return Array.isArray(v) ? v[0] : typeof v === "number" ? v : false;
         if (Array.isArray(v)) return v; // stored as recorded: [id, name]
         if (typeof v !== "number") return false;
         const comodel = this.models.get(def.relation!);
@@ -146,11 +152,12 @@ export class Orm {
   }
 
   /** Rows as `read` returns them: `id` first, then the fields asked for. */
-  renderRows(model: ModelDef, rows: Row[], fields: string[]): Record<string, unknown>[] {
+  renderRows(model: ModelDef, rows: Row[], fields: string[], load?: unknown): Record<string, unknown>[] {
     const names = fields.filter((f) => f !== "id");
+    const classic = load === undefined || load === "_classic_read";
     return rows.map((row) => {
       const out: Record<string, unknown> = { id: row.id };
-      for (const f of names) out[f] = this.render(model, row, f);
+      for (const f of names) out[f] = this.render(model, row, f, classic);
       return out;
     });
   }
@@ -315,7 +322,7 @@ export class Orm {
       case "search_read": {
         const fields = this.#fields(model, a.fields);
         const rows = this.search(model, a.domain, a, env);
-        return this.renderRows(model, rows, fields);
+        return this.renderRows(model, rows, fields, a.load);
       }
       case "search":
         return this.search(model, a.domain, a, env).map((r) => r.id);
@@ -323,7 +330,7 @@ export class Orm {
         return this.count(model, a.domain, env, a.limit as number | null);
       case "read": {
         const fields = this.#fields(model, a.fields);
-        return this.renderRows(model, this.#browse(model, call.ids, env), fields);
+        return this.renderRows(model, this.#browse(model, call.ids, env), fields, a.load);
       }
       case "fields_get":
         return fieldsGet(model, a.allfields, a.attributes);

@@ -72,6 +72,8 @@ export interface CostModel {
   authenticateMs: number;
   /** Each field value a read renders (µs). */
   valueUs: number;
+  /** Each many2one a read names (`[id, display_name]`; none with `load: null`), beyond its value (µs). */
+  many2oneNameUs: number;
   /** Bytes of binary field content a read encodes per second (`datas`, before base64). */
   binaryBytesPerS: number;
   /** Requests Odoo works on at once. */
@@ -79,17 +81,22 @@ export interface CostModel {
 }
 
 /**
- * Measured on a real Odoo 17.0-20240709, threaded, 3,000 leads (issue 16): search_read of the 3,000
- * leads' 18 fields 0.39–0.62 s, so about 9 µs per value; common.authenticate 0.41 s; 392 attachments
- * (49.8 MB) read in 20 batched calls in 2.15–2.73 s, so about 21 MB/s of content; read one per call they
- * took 7.2 s at best, about 12 ms per call beyond their content (authenticated calls recorded from Odoo
- * 19 took 15–29 ms, refused ones 2–4 ms: fixtures odoo19/* `seconds`).
+ * Measured on a real Odoo 17.0 built here (README, "Tests and benchmarks"), threaded, 3,000 leads and 392
+ * attachments (53.2 MB) seeded by scripts/live/seed_odoo.ts, as the Odoo process's own CPU time (a
+ * threaded Odoo runs Python under one GIL: one lane, its wall time on an idle machine):
+ * - a read of one attachment's id, 392 times: 3.98 s, so 10 ms a request;
+ * - search_read of the 3,000 leads' 18 fields: 418–444 ms (54,000 values); with `load: null` 296–298 ms,
+ *   so 5.3 µs a value and 15.7 µs more for each of the 9,000 many2ones named;
+ * - the 392 attachments read in 14 batched calls of 4 MB: 1.23 s, so 49 MB/s of content; one per call
+ *   5.96 s (15 ms a call);
+ * - common.authenticate: 0.41 s (issue 16), 0.52 s here.
  */
 export const ODOO17_COSTS: CostModel = {
-  requestMs: 12,
+  requestMs: 10,
   authenticateMs: 410,
-  valueUs: 9,
-  binaryBytesPerS: 21e6,
+  valueUs: 5.3,
+  many2oneNameUs: 15.7,
+  binaryBytesPerS: 49e6,
   workers: 1,
 };
 
@@ -167,15 +174,22 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
   const charge = (ms: number) => (charged += ms);
   const chargeRead = (result: unknown) => {
     if (!cost || !Array.isArray(result)) return;
-    let values = 0, bytes = 0;
+    let values = 0, named = 0, bytes = 0;
     for (const row of result) {
       if (row && typeof row === "object") {
-        values += Object.keys(row).length;
+        for (const v of Object.values(row)) {
+          values++;
+          if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "string") {
+            named++;
+          }
+        }
         const datas = (row as Record<string, unknown>).datas;
         if (typeof datas === "string") bytes += (datas.length * 3) / 4;
       }
     }
-    charge((values * cost.valueUs) / 1000 + (bytes / cost.binaryBytesPerS) * 1000);
+    charge(
+      (values * cost.valueUs + named * cost.many2oneNameUs) / 1000 + (bytes / cost.binaryBytesPerS) * 1000,
+    );
   };
   const lanes = new Array(Math.max(1, cost?.workers ?? 1)).fill(0);
   /** Spends `ms` of Odoo's time on the first lane free, as a real server's workers (or GIL) do. */
