@@ -142,7 +142,7 @@ export async function* readOdsRows(
     if (ended) continue;
     text = text.slice(pos);
     if (text.length > MAX_PENDING_CHARS) tooLong("content.xml", opts.fileName);
-    if (rows.length >= batchRows && (piece.cursor || !opts.cursors)) {
+    if (rows.length >= batchRows && (piece.cursor || !opts.cursors || rows.length >= 20 * batchRows)) {
       const cursor = piece.cursor
         ? { entry: piece.cursor(), tail: text, row: contentEnd, lastRow: rowNumber - 1, prefix: "" }
         : undefined;

@@ -5,7 +5,7 @@
  * their text, chunk by chunk. Also what kind of workbook a zip is, from its central directory.
  */
 import { Buffer } from "node:buffer";
-import { crc32 } from "node:zlib";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import { InflateError, Inflater } from "../inflater.ts";
 import { completeUtf8Prefix } from "./csv_text.ts";
 import { ImportError } from "./import_error.ts";
@@ -144,7 +144,10 @@ export async function zipText(zip: WorkbookZip, name: string): Promise<string> {
 export interface EntryCursor {
   /** Bit offset of the next deflate block in the entry's compressed data (a byte offset × 8 if stored). */
   bit: number;
-  /** The last (up to 32 KiB of) output before it, base64: what the next block's matches may refer to. */
+  /**
+   * The last (up to 32 KiB of) output before it, what the next block's matches may refer to: deflated
+   * (a sheet's XML to about 3 KB: the job row, and its realtime updates, stay small), base64.
+   */
   window: string;
   /** CRC-32 of the output before it, carried on to check the whole entry at its end. */
   crc: number;
@@ -192,7 +195,9 @@ export async function* entryText(
   const raw = await zip.archive.compressed(entry, skip);
   const inflater = entry.method === 8
     ? new Inflater(
-      from ? { bit: from.bit, window: new Uint8Array(Buffer.from(from.window, "base64")) } : undefined,
+      from
+        ? { bit: from.bit, window: new Uint8Array(inflateRawSync(Buffer.from(from.window, "base64"))) }
+        : undefined,
     )
     : null;
   let storedAt = skip;
@@ -232,7 +237,7 @@ export async function* entryText(
         cursor = () => {
           if (!inflater) return { bit: storedAt * 8, window: "", ...at };
           const p = inflater.point();
-          return { bit: p.bit, window: Buffer.from(p.window).toString("base64"), ...at };
+          return { bit: p.bit, window: Buffer.from(deflateRawSync(p.window)).toString("base64"), ...at };
         };
       }
       yield { text, cursor };

@@ -63,7 +63,10 @@ export interface XlsxReadOptions {
    * is inflated again); `startRow` is then the cursor's row.
    */
   cursor?: SheetCursor;
-  /** Give batches only where a cursor can be made (at deflate block boundaries), each with its `cursor`. */
+  /**
+   * Give batches only where a cursor can be made (at deflate block boundaries), each with its `cursor`
+   * (but after 20 batches' rows in one block, a batch without one).
+   */
   cursors?: boolean;
   /**
    * Where shared strings are looked up, a batch's at once (a table an import staged them in); default:
@@ -320,7 +323,9 @@ async function* sheetRows(
     if (ended) continue;
     text = text.slice(pos);
     if (text.length > MAX_PENDING_CHARS) tooLong(wb.sheet.name, opts.fileName);
-    if (rows.length >= batchRows && (piece.cursor || !opts.cursors)) {
+    // (one deflate block holding more than 20 batches, as a crafted file may: given without a cursor,
+    // so that memory stays bounded; the next call resumes by row number then)
+    if (rows.length >= batchRows && (piece.cursor || !opts.cursors || rows.length >= 20 * batchRows)) {
       const cursor = piece.cursor
         ? { entry: piece.cursor(), tail: text, row: nextRow, lastRow, prefix: prefix ?? "" }
         : undefined;
