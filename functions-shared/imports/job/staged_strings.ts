@@ -87,13 +87,28 @@ export async function stageSharedStrings(
   throw new Error("the shared strings ended without their last piece");
 }
 
-/** Looks up a batch's shared strings in the job's staged table: one statement per batch. */
+/**
+ * Looks up a batch's shared strings (indexes sorted, as `readXlsxRows` asks) in the job's staged table:
+ * one statement per batch. Writers number strings in the order they first use them, so most of a
+ * batch's indexes are one dense run, its new strings: read as a range of the key, which costs far less
+ * than as many lookups; the older ones (a city, a stage) by key.
+ */
 export function stagedStrings(sql: Sql, jobId: string): SharedStringLookup {
   return {
     async get(indexes) {
+      const n = indexes.length;
+      if (!n) return [];
+      // The longest run at the end at least half dense: indexes[p..] span at most twice their count.
+      const max = indexes[n - 1];
+      let p = n - 1;
+      for (let k = n - 1; k >= 0; k--) if (2 * (n - k) >= max - indexes[k] + 1) p = k;
+      const older = indexes.slice(0, p);
       const rows = await sql<{ idx: number; value: string }[]>`
         select idx, value from passerelle.import_shared_strings
-         where job_id = ${jobId} and idx = any(${indexes}::int[])`;
+         where job_id = ${jobId} and idx between ${indexes[p]} and ${max}
+        union all
+        select idx, value from passerelle.import_shared_strings
+         where job_id = ${jobId} and idx = any(${older}::int[])`;
       const byIndex = new Map<number, string>();
       for (const r of rows) byIndex.set(r.idx, r.value);
       return indexes.map((i) => byIndex.get(i));
