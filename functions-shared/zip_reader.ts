@@ -184,6 +184,12 @@ export interface ZipArchive {
    * `signal` aborts. Chunks are at most `ZIP_READ_CHUNK` bytes, whatever the data.
    */
   open(entry: ZipEntry, opts?: { signal?: AbortSignal; limits?: ZipLimits }): ReadableStream<Uint8Array>;
+  /**
+   * The entry's compressed bytes from byte `skip` of its data on, one ranged read (for an inflater that
+   * resumes inside the entry, `../inflater.ts`): its local header checked, encryption and methods other
+   * than stored and deflate refused, a source ending early refused as `cut_short`.
+   */
+  compressed(entry: ZipEntry, skip?: number): Promise<ReadableStream<Uint8Array>>;
 }
 
 const SIG_EOCD = 0x06054b50;
@@ -400,8 +406,12 @@ export async function openZip(source: RandomAccessSource, opts: OpenZipOptions =
   }
 
   /** The entry's compressed bytes, counted: a source that ends early is a truncated archive. */
-  function rawData(entry: ZipEntry, start: number, where: string): ReadableStream<Uint8Array> {
-    const length = entry.compressedSize;
+  function rawData(
+    entry: ZipEntry,
+    start: number,
+    length: number,
+    where: string,
+  ): ReadableStream<Uint8Array> {
     const cutShort = () =>
       fail("cut_short", `${where} is cut short: the file ends inside it (truncated archive)`, entry);
     if (source.stream) {
@@ -441,6 +451,45 @@ export async function openZip(source: RandomAccessSource, opts: OpenZipOptions =
     }, { highWaterMark: 0 });
   }
 
+  /** Where the entry's data starts, from its local header; refuses what cannot be read. */
+  async function dataStart(entry: ZipEntry): Promise<number> {
+    const where = `entry ${entry.name}`;
+    if (entry.flags & 1) {
+      throw fail("encrypted", `${where} is encrypted, which this import cannot read`, entry);
+    }
+    if (entry.method !== 0 && entry.method !== 8) {
+      throw fail(
+        "method",
+        `${where} uses compression method ${entry.method}; only stored and deflate are read`,
+        entry,
+      );
+    }
+    const local = await source.read(entry.localHeaderOffset, 30);
+    const lv = new DataView(local.buffer, local.byteOffset, local.byteLength);
+    if (local.length < 30 || lv.getUint32(0, true) !== SIG_LOCAL) {
+      throw fail(
+        "local_header",
+        `${where} cannot be read: its local header is missing (the archive is damaged)`,
+        entry,
+      );
+    }
+    const at = entry.localHeaderOffset + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
+    if (at + entry.compressedSize > dir.offset) {
+      throw fail(
+        "local_header",
+        `${where} runs past the start of the central directory (the archive is damaged)`,
+        entry,
+      );
+    }
+    return at;
+  }
+
+  async function compressed(entry: ZipEntry, skip = 0): Promise<ReadableStream<Uint8Array>> {
+    const at = await dataStart(entry);
+    const from = Math.min(skip, entry.compressedSize);
+    return rawData(entry, at + from, entry.compressedSize - from, `entry ${entry.name}`);
+  }
+
   function open(
     entry: ZipEntry,
     opts: { signal?: AbortSignal; limits?: ZipLimits } = {},
@@ -454,35 +503,9 @@ export async function openZip(source: RandomAccessSource, opts: OpenZipOptions =
       fail("too_large", `${where} inflates past the limit of ${limits!.maxEntryBytes} bytes`, entry);
 
     async function start(): Promise<PullReader> {
-      if (entry.flags & 1) {
-        throw fail("encrypted", `${where} is encrypted, which this import cannot read`, entry);
-      }
-      if (entry.method !== 0 && entry.method !== 8) {
-        throw fail(
-          "method",
-          `${where} uses compression method ${entry.method}; only stored and deflate are read`,
-          entry,
-        );
-      }
+      const at = await dataStart(entry);
       if (limits && entry.size > limits.maxEntryBytes) throw tooLarge();
-      const local = await source.read(entry.localHeaderOffset, 30);
-      const lv = new DataView(local.buffer, local.byteOffset, local.byteLength);
-      if (local.length < 30 || lv.getUint32(0, true) !== SIG_LOCAL) {
-        throw fail(
-          "local_header",
-          `${where} cannot be read: its local header is missing (the archive is damaged)`,
-          entry,
-        );
-      }
-      const dataStart = entry.localHeaderOffset + 30 + lv.getUint16(26, true) + lv.getUint16(28, true);
-      if (dataStart + entry.compressedSize > dir.offset) {
-        throw fail(
-          "local_header",
-          `${where} runs past the start of the central directory (the archive is damaged)`,
-          entry,
-        );
-      }
-      const raw = rawData(entry, dataStart, where);
+      const raw = rawData(entry, at, entry.compressedSize, where);
       return entry.method === 8 ? inflate(raw) : raw.getReader();
     }
 
@@ -531,5 +554,5 @@ export async function openZip(source: RandomAccessSource, opts: OpenZipOptions =
     }, { highWaterMark: 0 });
   }
 
-  return { size: source.size, entryCount: dir.count, entries, open };
+  return { size: source.size, entryCount: dir.count, entries, open, compressed };
 }

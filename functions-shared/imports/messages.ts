@@ -29,7 +29,6 @@ export type IssueCode =
   | "csv_field_too_large"
   | "xlsx_corrupt"
   | "xlsx_zip_bomb"
-  | "xlsx_too_large"
   | "xlsx_no_sheet"
   | "xlsx_formula_no_value"
   // the columns
@@ -305,12 +304,6 @@ const fr: Texts = {
     `${fileWhere(p, "fr")}le classeur se décompresse en plus de ${
       formatBytes(Number(p.limit), "fr")
     } (${p.entry}) : fichier refusé par sécurité`,
-  xlsx_too_large: (p) =>
-    `${fileWhere(p, "fr")}la feuille fait ${
-      formatBytes(Number(p.size), "fr")
-    } une fois décompressée, plus que les ${
-      formatBytes(Number(p.limit), "fr")
-    } qu'un import .xlsx peut relire à chaque étape (environ 100 000 lignes) : enregistrez-la en CSV UTF-8 et importez le CSV, qui n'a pas de limite de taille`,
   xlsx_no_sheet: (p) => `${fileWhere(p, "fr")}le classeur ne contient aucune feuille`,
   xlsx_formula_no_value: (p, _l, i) =>
     `${
@@ -419,10 +412,6 @@ const en: Texts = {
     `${fileWhere(p, "en")}the workbook expands to more than ${
       formatBytes(Number(p.limit), "en")
     } (${p.entry}): refused for safety`,
-  xlsx_too_large: (p) =>
-    `${fileWhere(p, "en")}the sheet expands to ${formatBytes(Number(p.size), "en")}, more than the ${
-      formatBytes(Number(p.limit), "en")
-    } an .xlsx import can read again at each step (about 100,000 rows): save it as CSV UTF-8 and import the CSV, which has no size limit`,
   xlsx_no_sheet: (p) => `${fileWhere(p, "en")}the workbook has no sheet`,
   xlsx_formula_no_value: (p, _l, i) =>
     `${

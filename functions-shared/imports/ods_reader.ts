@@ -9,11 +9,12 @@
  * `office:value` (`1234.5`, percentages with their `%`), dates from `office:date-value` (ISO), booleans
  * as `TRUE`/`FALSE`, text from its `<text:p>` paragraphs (joined by a line break; `<text:s>`,
  * `<text:tab>`, `<text:line-break>` kept, annotations left out), formulas as their cached value. A
- * covered cell (under a merged one) is an empty column. Like an XLSX, an ODS is resumed by row number:
- * each call inflates `content.xml` from its start and skips rows before `startRow` without reading them.
+ * covered cell (under a merged one) is an empty column. Like an XLSX, an ODS is resumed where a batch's
+ * `cursor` says, inside the deflated `content.xml` (a later call inflates nothing before it), or by row
+ * number, inflating from the start and skipping rows before `startRow` without reading them.
  */
 import { ImportError } from "./import_error.ts";
-import { openWorkbookZip, type RandomAccessSource, zipTextChunks } from "./workbook_zip.ts";
+import { entryText, openWorkbookZip, type RandomAccessSource } from "./workbook_zip.ts";
 import {
   HEADER_SCAN_ROWS,
   MAX_PENDING_CHARS,
@@ -44,30 +45,26 @@ export async function* readOdsRows(
       params: { ...file, detail: "missing_part", entry: "content.xml" },
     });
   }
-  if (opts.maxSheetBytes !== undefined && content.size > opts.maxSheetBytes) {
-    throw new ImportError({
-      code: "xlsx_too_large",
-      params: { ...file, size: content.size, limit: opts.maxSheetBytes },
-    });
-  }
   const batchRows = Math.max(1, opts.batchRows ?? 1000);
   const maxRows = opts.maxRows ?? Infinity;
   const width = opts.width ?? 0;
-  let text = "";
-  let started = false; // inside the first <table:table>
+  const from = opts.cursor;
+  const startRow = from ? from.row : opts.startRow;
+  let text = from?.tail ?? "";
+  let started = from !== undefined; // inside the first <table:table>
   let ended = false; // past its end: the rest is read only for the CRC-32 check
   let rows: XlsxRow[] = [];
-  let rowNumber = 1; // number of the next row
+  let rowNumber = from ? from.lastRow + 1 : 1; // number of the next row
   // Row after the last one with a value: where a later call resumes (blank rows give nothing), and where
   // the table ends for the import, since LibreOffice ends it with a million repeated blank rows (which
   // the commit would otherwise walk range by range).
-  let contentEnd = opts.startRow;
+  let contentEnd = startRow;
   let taken = 0;
 
-  for await (const chunk of zipTextChunks(zip, content)) {
+  for await (const piece of entryText(zip, content, from?.entry)) {
     opts.signal?.throwIfAborted();
     if (ended) continue;
-    text += chunk;
+    text += piece.text;
     let pos = 0;
     if (!started) {
       const t = text.search(/<table:table[\s>]/);
@@ -119,10 +116,10 @@ export async function* readOdsRows(
       pos = end;
       const first = rowNumber;
       rowNumber += repeat;
-      if (rowNumber <= opts.startRow) continue; // resuming: skip without reading cells
+      if (rowNumber <= startRow) continue; // resuming: skip without reading cells
       const values = selfClosing ? [] : cells(text, tagEnd + 1, end - ROW_CLOSE.length);
       const blank = values.every((v) => v.trim() === "");
-      for (let n = Math.max(first, opts.startRow); n < rowNumber;) {
+      for (let n = Math.max(first, startRow); n < rowNumber;) {
         if (blank) {
           // Blank rows repeated by the thousand: counted at once.
           const stop = Math.min(rowNumber, n + (maxRows - taken));
@@ -145,8 +142,13 @@ export async function* readOdsRows(
     if (ended) continue;
     text = text.slice(pos);
     if (text.length > MAX_PENDING_CHARS) tooLong("content.xml", opts.fileName);
-    if (rows.length >= batchRows) {
-      yield { rows, nextRow: contentEnd, done: false };
+    if (rows.length >= batchRows && (piece.cursor || !opts.cursors || rows.length >= 20 * batchRows)) {
+      const cursor = piece.cursor
+        ? { entry: piece.cursor(), tail: text, row: contentEnd, lastRow: rowNumber - 1, prefix: "" }
+        : undefined;
+      yield cursor
+        ? { rows, nextRow: contentEnd, done: false, cursor }
+        : { rows, nextRow: contentEnd, done: false };
       rows = [];
     }
   }

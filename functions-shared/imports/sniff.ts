@@ -359,7 +359,9 @@ function checkZip(
     if (p + 30 + nameLength > head.length) break;
     const name = new TextDecoder().decode(head.subarray(p + 30, p + 30 + nameLength));
     names.push(name);
-    if (name === "mimetype" && names.length === 1 && !(flags & 0x08)) {
+    // (stored, as ODF requires: a deflated one is not read here, the central directory tells)
+    const stored = view.getUint16(p + 8, true) === 0;
+    if (name === "mimetype" && names.length === 1 && !(flags & 0x08) && stored) {
       mimetype = new TextDecoder().decode(
         head.subarray(p + 30 + nameLength + extraLength).subarray(0, size),
       ).trim();

@@ -3,16 +3,14 @@
  *
  * Why not ExcelJS: its streaming `WorkbookReader` runs in Deno, but took 3.4 s
  * of CPU for 100,000 lead rows here (34 s per million: 17 Edge Function calls
- * of pure parsing). This reader inflates the sheet with Deno's native
- * `DecompressionStream` (`zip_reader.ts`) and scans its XML with `indexOf`,
- * which the sheet's regular, machine-written shape allows: see
+ * of pure parsing). This reader scans the sheet's XML with `indexOf`, which
+ * the sheet's regular, machine-written shape allows: see
  * `testdata/measure_throughput.ts` for its figures.
  *
- * An XLSX cannot be resumed at a byte offset (deflate has no entry points), so
- * each call inflates the sheet from its start and skips rows before
- * `startRow` without parsing their cells; the shared strings are read whole on
- * each call. That bounds XLSX imports to a few hundred thousand rows per file
- * within 2 s of CPU per call: larger files should come as CSV.
+ * A sheet is inflated by `../inflater.ts` (`entryText`), which can stop at a deflate block boundary:
+ * with `cursors`, each batch carries the cursor (`SheetCursor`) a later call resumes at, inflating nothing
+ * before it; shared strings are looked up a batch at a time (`strings`: an import's staged table, else the
+ * workbook's table read whole). So an import reads a workbook of any size over as many calls as it needs.
  *
  * Values come out as strings, as a CSV would give them: numbers as written
  * (`1234.5`), date-formatted cells as ISO dates (`2024-03-15`, 1900 or 1904
@@ -25,13 +23,14 @@ import { ImportError } from "./import_error.ts";
 import { LIST } from "./messages.ts";
 import { detectHeaderRow } from "./sniff.ts";
 import {
+  type EntryCursor,
+  entryText,
   openWorkbookZip,
   type RandomAccessSource,
   type WorkbookZip,
   type ZipEntry,
   type ZipLimits,
   zipText,
-  zipTextChunks,
 } from "./workbook_zip.ts";
 
 /** Sources to read a workbook from: bytes in memory, or a local file. */
@@ -52,14 +51,6 @@ export interface XlsxReadOptions {
   /** Limits against zip bombs; defaults in `DEFAULT_ZIP_LIMITS`. */
   limits?: Partial<ZipLimits>;
   /**
-   * Most bytes the sheet and its shared strings may expand to together, as
-   * the archive's directory declares them; over it: `xlsx_too_large`, before
-   * anything is inflated. (A deflate stream cannot be entered midway, so an
-   * import resuming at a row reads the sheet again from its start: a call's
-   * CPU time caps the size.) Default: no limit.
-   */
-  maxSheetBytes?: number;
-  /**
    * The header's width (`readXlsxHeader().headers.length`): rows are padded
    * with "" to it, since Excel leaves empty cells, trailing ones included, out
    * of the file.
@@ -67,6 +58,39 @@ export interface XlsxReadOptions {
   width?: number;
   /** For messages: the file's name. */
   fileName?: string;
+  /**
+   * Resume exactly where an earlier batch's `cursor` says (inside the deflated sheet: no byte before it
+   * is inflated again); `startRow` is then the cursor's row.
+   */
+  cursor?: SheetCursor;
+  /**
+   * Give batches only where a cursor can be made (at deflate block boundaries), each with its `cursor`
+   * (but after 20 batches' rows in one block, a batch without one).
+   */
+  cursors?: boolean;
+  /**
+   * Where shared strings are looked up, a batch's at once (a table an import staged them in); default:
+   * the workbook's table, read whole into memory.
+   */
+  strings?: SharedStringLookup;
+}
+
+/** Shared strings by index, a batch's at once: `undefined` for an index the table does not have. */
+export interface SharedStringLookup {
+  get(indexes: number[]): Promise<(string | undefined)[]> | (string | undefined)[];
+}
+
+/** Where a sheet's read stopped, between two deflate blocks: plain JSON, for a job's checkpoint. */
+export interface SheetCursor {
+  entry: EntryCursor;
+  /** The sheet's XML after the last row read, up to the block's end (a row cut in two). */
+  tail: string;
+  /** Row number after the last row read. */
+  row: number;
+  /** Number of the last `<row>` seen, for rows without an `r`. */
+  lastRow: number;
+  /** Namespace prefix of the sheet's elements (`""`, `"x:"`). */
+  prefix: string;
 }
 
 /** One row of the sheet. */
@@ -84,6 +108,8 @@ export interface XlsxBatch {
   nextRow: number;
   /** True when the sheet has no rows after these. */
   done: boolean;
+  /** Where to resume after these rows, when the batch ends at a deflate block boundary. */
+  cursor?: SheetCursor;
 }
 
 /** What `readXlsxHeader` found. */
@@ -109,6 +135,9 @@ export function tooLong(entry: string, fileName?: string): never {
   });
 }
 
+/** A shared-string cell's value until its batch looks it up (U+0000 is in no value: `unescapeXml`). */
+const PENDING = "\u0000s";
+
 /** How a cell style shows numbers. */
 const Kind = { Other: 0, Date: 1, Percent: 2 } as const;
 type Kind = typeof Kind[keyof typeof Kind];
@@ -119,7 +148,8 @@ interface Workbook {
   sheetName: string;
   date1904: boolean;
   kinds: Kind[];
-  strings: SharedStrings;
+  /** `xl/sharedStrings.xml`, if the workbook has one. */
+  sst: ZipEntry | undefined;
 }
 
 /**
@@ -143,32 +173,85 @@ export async function* readXlsxRows(
   opts: XlsxReadOptions,
 ): AsyncGenerator<XlsxBatch, void, undefined> {
   const wb = await openWorkbook(source, opts);
-  yield* sheetRows(wb, opts);
+  const strings = opts.strings ?? (wb.sst ? await sharedStrings(wb.zip, wb.sst) : new SharedStrings());
+  yield* sheetRows(wb, strings, opts);
 }
 
 /** The rows of the workbook's chosen sheet (see `readXlsxRows`). */
 async function* sheetRows(
   wb: Workbook,
+  lookup: SharedStrings | SharedStringLookup,
   opts: XlsxReadOptions,
 ): AsyncGenerator<XlsxBatch, void, undefined> {
   const file: Record<string, string> = opts.fileName ? { file: opts.fileName } : {};
   const batchRows = Math.max(1, opts.batchRows ?? 1000);
   const maxRows = opts.maxRows ?? Infinity;
   const width = opts.width ?? 0;
+  const from = opts.cursor;
+  const startRow = from ? from.row : opts.startRow;
+  const strings: SharedStringLookup = lookup instanceof SharedStrings
+    ? { get: (ix) => ix.map((i) => lookup.get(i)) }
+    : lookup;
 
-  let text = "";
+  let text = from?.tail ?? "";
   let prefix: string | null = null; // namespace prefix of the sheet's elements ("" or "x:")
   let rowOpen = "", rowClose = "", cellOpen = "", cellClose = "", sheetDataClose = "";
+  let vOpen = "", vClose = "", isOpen = "", isClose = "", tOpen = "", tClose = "";
+  const setPrefix = (p: string) => {
+    prefix = p;
+    vOpen = `<${p}v>`;
+    vClose = `</${p}v>`;
+    isOpen = `<${p}is>`;
+    isClose = `</${p}is>`;
+    tOpen = `<${p}t`;
+    tClose = `</${p}t>`;
+    rowOpen = `<${prefix}row`;
+    rowClose = `</${prefix}row>`;
+    cellOpen = `<${prefix}c`;
+    cellClose = `</${prefix}c>`;
+    sheetDataClose = `</${prefix}sheetData>`;
+  };
+  if (from) setPrefix(from.prefix);
   let rows: XlsxRow[] = [];
-  let nextRow = opts.startRow;
+  let nextRow = startRow;
   let taken = 0;
-  let lastRow = 0; // row number of the last <row>, for rows without an `r`
+  let lastRow = from?.lastRow ?? 0; // row number of the last <row>, for rows without an `r`
+  // Shared-string cells of the batch, looked up together when it is given.
+  let pendValues: string[][] = [], pendCol: number[] = [], pendIndex: number[] = [], pendRef: string[] = [];
+
+  /** The batch so far, its shared strings looked up; its rows left out if only blank. */
+  async function batch(done: boolean, cursor?: SheetCursor): Promise<XlsxBatch> {
+    if (pendIndex.length) {
+      const unique = [...new Set(pendIndex)].sort((a, b) => a - b);
+      const got = await strings.get(unique);
+      const byIndex = new Map<number, string | undefined>();
+      unique.forEach((ix, k) => byIndex.set(ix, got[k]));
+      for (let k = 0; k < pendIndex.length; k++) {
+        const v = byIndex.get(pendIndex[k]);
+        if (v === undefined) {
+          throw new ImportError({
+            code: "xlsx_corrupt",
+            params: { ...file, detail: "shared_string", entry: pendRef[k] },
+          });
+        }
+        pendValues[k][pendCol[k]] = v;
+      }
+      pendValues = [];
+      pendCol = [];
+      pendIndex = [];
+      pendRef = [];
+    }
+    const out = rows.filter((r) => r.values.some((v) => v.trim() !== ""));
+    for (const r of out) while (r.values.length < width) r.values.push("");
+    rows = [];
+    return cursor ? { rows: out, nextRow, done, cursor } : { rows: out, nextRow, done };
+  }
 
   let ended = false; // past </sheetData>: the rest is read only for the CRC-32 check at the entry's end
-  for await (const chunk of zipTextChunks(wb.zip, wb.sheet)) {
+  for await (const piece of entryText(wb.zip, wb.sheet, from?.entry)) {
     opts.signal?.throwIfAborted();
     if (ended) continue;
-    text += chunk;
+    text += piece.text;
     let pos = 0;
     if (prefix === null) {
       const m = /<(\w+:)?sheetData[\s>/]/.exec(text);
@@ -176,15 +259,10 @@ async function* sheetRows(
         text = text.slice(-64); // (what may be the start of the tag, cut by the chunk's end)
         continue;
       }
-      prefix = m[1] ?? "";
-      rowOpen = `<${prefix}row`;
-      rowClose = `</${prefix}row>`;
-      cellOpen = `<${prefix}c`;
-      cellClose = `</${prefix}c>`;
-      sheetDataClose = `</${prefix}sheetData>`;
+      setPrefix(m[1] ?? "");
       pos = m.index;
     }
-    if (lastRow + 1 < opts.startRow) {
+    if (lastRow + 1 < startRow) {
       // Resuming: when the chunk's last row is still before startRow, jump to it
       // rather than reading every row's tag (rows carry their number, r="…").
       const last = text.lastIndexOf(rowOpen);
@@ -192,7 +270,7 @@ async function* sheetRows(
       const after = text.charCodeAt(last + rowOpen.length);
       if (last > pos && end !== -1 && (after === 32 || after === 62 || after === 47)) {
         const r = Number(attr(text.slice(last, end + 1), "r"));
-        if (r < opts.startRow) {
+        if (r < startRow) {
           pos = last;
           lastRow = r - 1;
         }
@@ -232,29 +310,30 @@ async function* sheetRows(
       const rowNumber = r === undefined ? lastRow + 1 : Number(r);
       lastRow = rowNumber;
       pos = close;
-      if (rowNumber < opts.startRow) continue; // resuming: skip without reading cells
+      if (rowNumber < startRow) continue; // resuming: skip without reading cells
       const values = selfClosing ? [] : cells(text, tagEnd + 1, close - rowClose.length, rowNumber);
       taken++;
       nextRow = rowNumber + 1;
-      if (values.some((v) => v.trim() !== "")) {
-        while (values.length < width) values.push("");
-        rows.push({ rowNumber, values });
-      }
+      rows.push({ rowNumber, values });
       if (taken >= maxRows) {
-        yield { rows, nextRow, done: false };
+        yield await batch(false);
         return;
       }
     }
     if (ended) continue;
     text = text.slice(pos);
     if (text.length > MAX_PENDING_CHARS) tooLong(wb.sheet.name, opts.fileName);
-    if (rows.length >= batchRows) {
-      yield { rows, nextRow, done: false };
-      rows = [];
+    // (one deflate block holding more than 20 batches, as a crafted file may: given without a cursor,
+    // so that memory stays bounded; the next call resumes by row number then)
+    if (rows.length >= batchRows && (piece.cursor || !opts.cursors || rows.length >= 20 * batchRows)) {
+      const cursor = piece.cursor
+        ? { entry: piece.cursor(), tail: text, row: nextRow, lastRow, prefix: prefix ?? "" }
+        : undefined;
+      yield await batch(false, cursor);
     }
   }
   if (ended) {
-    yield { rows, nextRow, done: true };
+    yield await batch(true);
     return;
   }
   throw new ImportError({
@@ -262,40 +341,127 @@ async function* sheetRows(
     params: { ...file, detail: "xml", entry: wb.sheet.name },
   });
 
-  /** The values of the cells in text[from, to), by column. */
+  /**
+   * The values of the cells in text[from, to), by column. The cells machine writers write most (a
+   * shared string, an inline string, a plain number) are read in place, without slicing their tag or
+   * content: they are most of a sheet, and this loop most of its CPU. The others go through `cellValue`.
+   */
   function cells(s: string, from: number, to: number, rowNumber: number): string[] {
     const values: string[] = [];
     let col = -1;
     let q = from;
+    const open = cellOpen.length;
     for (;;) {
       const i = s.indexOf(cellOpen, q);
       if (i === -1 || i >= to) break;
-      const after = s.charCodeAt(i + cellOpen.length);
+      const after = s.charCodeAt(i + open);
       if (after !== 32 && after !== 62 && after !== 47) { // not <c…> (e.g. <col>)
-        q = i + cellOpen.length;
+        q = i + open;
         continue;
       }
       const tagEnd = s.indexOf(">", i);
-      const tag = s.slice(i, tagEnd + 1);
-      const ref = attr(tag, "r");
-      col = ref === undefined ? col + 1 : columnIndex(ref);
+      // The attributes r, t and s, where their values start (-1: absent).
+      let rAt = -1, tAt = -1, sAt = -1, quoted = true;
+      for (let k = i + open; k < tagEnd; k++) {
+        if (s.charCodeAt(k) !== 32 || s.charCodeAt(k + 2) !== 61) continue; // ' x=' only
+        const name = s.charCodeAt(k + 1);
+        if (s.charCodeAt(k + 3) !== 34) quoted = false; // (single quotes: the general path)
+        if (name === 114) rAt = k + 4;
+        else if (name === 116) tAt = k + 4;
+        else if (name === 115) sAt = k + 4;
+      }
+      if (rAt === -1) col++;
+      else {
+        let n = 0;
+        for (let k = rAt;; k++) {
+          const c = s.charCodeAt(k);
+          if (c < 65 || c > 90) break;
+          n = n * 26 + (c - 64);
+        }
+        col = n - 1;
+      }
       if (s.charCodeAt(tagEnd - 1) === 47) {
         q = tagEnd + 1;
         continue;
       }
       const close = s.indexOf(cellClose, tagEnd);
-      const inner = s.slice(tagEnd + 1, close);
       q = close + cellClose.length;
-      const value = cellValue(tag, inner, ref ?? `${col + 1}`, rowNumber);
+      const value = quoted ? quick(s, tagEnd + 1, close, tAt, sAt) : undefined;
+      let v: string;
+      if (value !== undefined) v = value;
+      else {
+        const tag = s.slice(i, tagEnd + 1);
+        const ref = attr(tag, "r");
+        v = cellValue(tag, s.slice(tagEnd + 1, close), ref ?? `${col + 1}`, rowNumber);
+      }
       while (values.length < col) values.push("");
-      values[col] = value;
+      values[col] = v;
+      if (v === PENDING) {
+        pendValues.push(values);
+        pendCol.push(col);
+        if (value !== undefined) {
+          pendRef.push(rAt === -1 ? `${col + 1}` : s.slice(rAt, s.indexOf('"', rAt)));
+        }
+      }
     }
     return values;
+  }
+
+  /**
+   * A cell's value read in place, for the usual cells: a shared string (its index pended, `PENDING`),
+   * an inline string of one run, a number without style or with a plain one. Undefined for any other
+   * (formulas without a value, rich text, dates, booleans…): `cellValue` reads those.
+   */
+  function quick(s: string, from: number, close: number, tAt: number, sAt: number): string | undefined {
+    const t = tAt === -1 ? 110 /* n */ : s.charCodeAt(tAt);
+    const t2 = tAt === -1 ? 34 : s.charCodeAt(tAt + 1);
+    if ((t === 115 && t2 === 34) || (t === 110 && (t2 === 34 || tAt === -1))) { // t="s", t="n" or none
+      const vo = s.indexOf(vOpen, from);
+      if (vo === -1 || vo >= close) return undefined;
+      const vs = vo + vOpen.length;
+      const ve = s.indexOf(vClose, vs);
+      if (ve === -1 || ve > close || ve === vs) return undefined;
+      if (t === 115) {
+        let n = 0;
+        for (let k = vs; k < ve; k++) {
+          const c = s.charCodeAt(k) - 48;
+          if (c < 0 || c > 9) return undefined;
+          n = n * 10 + c;
+        }
+        pendIndex.push(n);
+        return PENDING;
+      }
+      if (sAt !== -1) {
+        let n = 0;
+        for (let k = sAt; s.charCodeAt(k) !== 34; k++) n = n * 10 + (s.charCodeAt(k) - 48);
+        if ((wb.kinds[n] ?? Kind.Other) !== Kind.Other) return undefined;
+      }
+      const v = s.slice(vs, ve);
+      return v.includes("E") || v.includes("e") ? String(Number(v)) : v;
+    }
+    if (t === 105 && s.startsWith(isOpen, from)) { // t="inlineStr": <is><t>…</t></is>
+      const to = from + isOpen.length;
+      if (!s.startsWith(tOpen, to)) return undefined;
+      const after = s.charCodeAt(to + tOpen.length);
+      if (after !== 62 && after !== 32) return undefined;
+      const gt = s.indexOf(">", to);
+      if (s.charCodeAt(gt - 1) === 47) return undefined;
+      const te = s.indexOf(tClose, gt);
+      if (te === -1 || te > close || !s.startsWith(isClose, te + tClose.length)) return undefined;
+      return unescapeXml(s.slice(gt + 1, te));
+    }
+    return undefined;
   }
 
   function cellValue(tag: string, inner: string, ref: string, rowNumber: number): string {
     const t = attr(tag, "t");
     let v = element(inner, `${prefix}v`);
+    if (t === "s" && v !== undefined) {
+      // Looked up with the batch's others (`batch()`): the row's array gets it in place.
+      pendIndex.push(Number(v));
+      pendRef.push(ref);
+      return PENDING;
+    }
     // openpyxl writes a formula it cannot compute as <f>…</f><v></v>: no value, unless the value is text.
     if (v === "" && t !== "str" && t !== "s" && t !== "inlineStr" && inner.includes(`<${prefix}f`)) {
       v = undefined;
@@ -313,16 +479,11 @@ async function* sheetRows(
       return "";
     }
     switch (t) {
-      case "s": {
-        const str = wb.strings.get(Number(v));
-        if (str === undefined) {
-          throw new ImportError({
-            code: "xlsx_corrupt",
-            params: { ...file, detail: "shared_string", entry: ref },
-          });
-        }
-        return str;
-      }
+      case "s":
+        throw new ImportError({
+          code: "xlsx_corrupt",
+          params: { ...file, detail: "shared_string", entry: ref },
+        });
       case "str":
       case "e":
         return unescapeXml(v);
@@ -351,7 +512,9 @@ export async function readXlsxHeader(
   opts: Omit<XlsxReadOptions, "startRow" | "maxRows" | "batchRows"> = {},
 ): Promise<XlsxHeader> {
   const wb = await openWorkbook(source, opts);
-  const rows = sheetRows(wb, {
+  // The header's strings only, read from the table's start up to the last one it needs.
+  const strings = wb.sst ? firstSharedStrings(wb.zip, wb.sst) : new SharedStrings();
+  const rows = sheetRows(wb, strings, {
     ...opts,
     startRow: 1,
     maxRows: HEADER_SCAN_ROWS,
@@ -399,7 +562,7 @@ export async function sheetHeader(
 /** Reads what the sheet's cells refer to: workbook, relationships, styles, shared strings. */
 async function openWorkbook(
   source: RandomAccessSource,
-  opts: Pick<XlsxReadOptions, "sheet" | "fileName" | "maxSheetBytes" | "limits">,
+  opts: Pick<XlsxReadOptions, "sheet" | "fileName" | "limits">,
 ): Promise<Workbook> {
   const { sheet, fileName } = opts;
   const file: Record<string, string> = fileName ? { file: fileName } : {};
@@ -435,19 +598,9 @@ async function openWorkbook(
     }
   }
   need(sheetPath);
-  const declared = entries.get(sheetPath)!.size + (entries.get("xl/sharedStrings.xml")?.size ?? 0);
-  if (opts.maxSheetBytes !== undefined && declared > opts.maxSheetBytes) {
-    throw new ImportError({
-      code: "xlsx_too_large",
-      params: { ...file, size: declared, limit: opts.maxSheetBytes },
-    });
-  }
-
   const kinds = entries.has("xl/styles.xml") ? styleKinds(await text("xl/styles.xml")) : [];
-  const strings = entries.has("xl/sharedStrings.xml")
-    ? await sharedStrings(zip, entries.get("xl/sharedStrings.xml")!)
-    : new SharedStrings();
-  return { zip, sheet: entries.get(sheetPath)!, sheetName: chosen.name, date1904, kinds, strings };
+  const sst = entries.get("xl/sharedStrings.xml");
+  return { zip, sheet: entries.get(sheetPath)!, sheetName: chosen.name, date1904, kinds, sst };
 }
 
 /** `xl/worksheets/../x.xml` → `xl/x.xml`. */
@@ -572,14 +725,44 @@ export class SharedStrings {
   }
 }
 
-/** The shared strings table, read as a stream; rich text runs joined, phonetic runs left out. */
-async function sharedStrings(zip: WorkbookZip, entry: ZipEntry): Promise<SharedStrings> {
-  const table = new SharedStrings();
-  let text = "";
-  let prefix: string | null = null;
-  let open = "", close = "";
-  for await (const chunk of zipTextChunks(zip, entry)) {
-    text += chunk;
+/** Where a read of the shared strings stopped, between two deflate blocks (JSON, for a job's checkpoint). */
+export interface StringsCursor {
+  entry: EntryCursor;
+  /** The XML after the last string read, up to the block's end. */
+  tail: string;
+  /** Index of the next string. */
+  next: number;
+  /** Namespace prefix (`""`, `"x:"`), once known. */
+  prefix: string | null;
+}
+
+/** Strings read from the table, from index `first` on, and where to resume after them. */
+export interface StringsPiece {
+  first: number;
+  strings: string[];
+  /** Where to resume after these (at a deflate block boundary), or null after the last. */
+  cursor: StringsCursor | null;
+}
+
+/**
+ * The shared strings table as a stream of pieces, from its start or from `from`; rich text runs joined,
+ * phonetic runs left out. With `cursors`, pieces end only at deflate block boundaries (each with its
+ * cursor), at least `minStrings` strings each.
+ */
+async function* stringPieces(
+  zip: WorkbookZip,
+  entry: ZipEntry,
+  opts: { from?: StringsCursor; cursors?: boolean; minStrings?: number } = {},
+): AsyncGenerator<StringsPiece> {
+  const from = opts.from;
+  let text = from?.tail ?? "";
+  let prefix: string | null = from?.prefix ?? null;
+  let open = prefix === null ? "" : `<${prefix}si>`, close = prefix === null ? "" : `</${prefix}si>`;
+  let next = from?.next ?? 0;
+  let strings: string[] = [];
+  let first = next;
+  for await (const piece of entryText(zip, entry, from?.entry)) {
+    text += piece.text;
     if (prefix === null) {
       const m = /<(\w+:)?sst[\s>]/.exec(text);
       if (!m) {
@@ -590,24 +773,76 @@ async function sharedStrings(zip: WorkbookZip, entry: ZipEntry): Promise<SharedS
       open = `<${prefix}si>`;
       close = `</${prefix}si>`;
     }
-    const strings: string[] = [];
     let pos = 0;
+    let open_ = -1; // where an unfinished string starts
     for (;;) {
       const start = text.indexOf(open, pos);
       if (start === -1) break;
       const end = text.indexOf(close, start);
       if (end === -1) {
-        pos = start;
+        open_ = start;
         break;
       }
       strings.push(texts(text.slice(start + open.length, end), prefix));
       pos = end + close.length;
     }
-    table.addPiece(strings);
-    text = text.slice(pos === 0 ? Math.max(0, text.length - open.length) : pos);
+    // Keep an unfinished string, or what may be the start of a tag cut by the piece's end.
+    text = text.slice(open_ !== -1 ? open_ : Math.max(pos, text.length - open.length));
     if (text.length > MAX_PENDING_CHARS) tooLong(entry.name, zip.fileName);
+    if (opts.cursors ? piece.cursor && strings.length >= (opts.minStrings ?? 1) : strings.length) {
+      next = first + strings.length;
+      const cursor = piece.cursor ? { entry: piece.cursor(), tail: text, next, prefix } : null;
+      yield { first, strings, cursor };
+      first = next;
+      strings = [];
+    }
   }
+  yield { first, strings, cursor: null };
+}
+
+/** The shared strings table, read whole into memory (`SharedStrings`). */
+async function sharedStrings(zip: WorkbookZip, entry: ZipEntry): Promise<SharedStrings> {
+  const table = new SharedStrings();
+  for await (const p of stringPieces(zip, entry)) table.addPiece(p.strings);
   return table;
+}
+
+/** Shared strings read from the table's start only as far as the highest index asked for. */
+function firstSharedStrings(zip: WorkbookZip, entry: ZipEntry): SharedStringLookup {
+  return {
+    async get(indexes) {
+      const table = new SharedStrings();
+      const max = Math.max(-1, ...indexes);
+      if (max >= 0) {
+        for await (const p of stringPieces(zip, entry)) {
+          table.addPiece(p.strings);
+          if (table.length > max) break;
+        }
+      }
+      return indexes.map((i) => table.get(i));
+    },
+  };
+}
+
+/**
+ * The shared strings of a workbook's chosen sheet, piece by piece, from the start or from `cursor`: for
+ * an import that stages them (in a table it then looks a batch's up in) over as many calls as they need.
+ * Each piece but the last ends at a deflate block boundary with the cursor to resume after it, and holds
+ * at least `minStrings` strings. A workbook without a table gives one empty last piece.
+ */
+export async function* readSharedStrings(
+  source: RandomAccessSource,
+  opts: Pick<XlsxReadOptions, "sheet" | "fileName" | "limits"> & {
+    cursor?: StringsCursor;
+    minStrings?: number;
+  },
+): AsyncGenerator<StringsPiece> {
+  const wb = await openWorkbook(source, opts);
+  if (!wb.sst) {
+    yield { first: 0, strings: [], cursor: null };
+    return;
+  }
+  yield* stringPieces(wb.zip, wb.sst, { from: opts.cursor, cursors: true, minStrings: opts.minStrings });
 }
 
 /** The text of the `<t>` elements of `s` (a `<si>` or `<is>`), phonetic runs (`<rPh>`) left out. */
@@ -667,17 +902,6 @@ function attr(tag: string, name: string): string | undefined {
     return tag.slice(i + key.length, tag.indexOf("'", i + key.length));
   }
   return tag.slice(i + key.length, tag.indexOf('"', i + key.length));
-}
-
-/** `AB12` → 27. */
-function columnIndex(ref: string): number {
-  let n = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const c = ref.charCodeAt(i);
-    if (c < 65 || c > 90) break;
-    n = n * 26 + (c - 64);
-  }
-  return n - 1;
 }
 
 const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));/g;

@@ -86,6 +86,43 @@ Deno.test("readXlsxRows() resumes at a row: the pieces give the rows of one read
   assert.deepEqual(pieces, whole);
 });
 
+Deno.test("readXlsxRows() resumed at a batch's cursor gives the rest of the rows, reading only the bytes after it", async () => {
+  // Shared and inline strings, numbers, dates: 12,000 rows, a sheet of many deflate blocks.
+  const rows = [
+    ["Nom", "Ville", "Note", "Montant", "Date"],
+    ...Array.from({ length: 12_000 }, (_, i) => [
+      `nom ${i} é`,
+      ["Paris", "Lyon", "Nîmes"][i % 3],
+      { inline: `note ${i} & co` },
+      1000 + i / 4,
+      { date: 45_000 + (i % 50) },
+    ]),
+  ];
+  const bytes = buildXlsx({ rows });
+  const whole = (await rowsOf(bytes)).rows;
+  const { batches } = await rowsOf(bytes, { cursors: true, batchRows: 500 });
+  assert.deepEqual(batches.flatMap((b) => b.rows), whole);
+  const cursors = batches.filter((b) => b.cursor);
+  assert.equal(cursors.length, batches.length - 1, "every batch but the last has a cursor");
+  assert.ok(cursors.length >= 8, `${cursors.length} cursors`);
+  for (const [k, b] of cursors.entries()) {
+    if (k % 3) continue;
+    const cursor = JSON.parse(JSON.stringify(b.cursor)); // (as a job's checkpoint keeps it)
+    let read = 0;
+    const source = bytesSource(bytes);
+    const counted = {
+      size: source.size,
+      read: (o: number, n: number) => source.read(o, n).then((r) => (read += r.length, r)),
+    };
+    const rest: typeof whole = [];
+    for await (const r of readXlsxRows(counted, { startRow: 1, cursor, cursors: true })) rest.push(...r.rows);
+    assert.deepEqual(rest, whole.filter((r) => r.rowNumber >= b.nextRow), `resumed at row ${b.nextRow}`);
+    // The central directory, the small parts and the shared strings, then the sheet from the cursor on.
+    const sheetLeft = bytes.length - cursor.entry.bit / 8;
+    assert.ok(read < sheetLeft + 200_000, `${read} bytes read for ${sheetLeft} left`);
+  }
+});
+
 Deno.test("readXlsxRows() reads sheets written with a namespace prefix, without styles or shared strings", async () => {
   const bytes = buildXlsx({
     rows: [[{ inline: "Nom" }, { inline: "N" }], [{ inline: "Zoé" }, 12]],

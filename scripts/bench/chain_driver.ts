@@ -44,6 +44,7 @@ export async function driveChain(d: ChainDrive): Promise<CallCost[]> {
     calls.push({
       cpuMs: answer.cpuMs,
       peakMemoryMb: answer.peakMemoryMb,
+      peakRssMb: answer.peakRssMb,
       elapsedS: answer.elapsedS,
       step,
       startMs,

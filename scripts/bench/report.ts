@@ -60,6 +60,8 @@ export function table(rows: BenchRow[]): string {
 export interface CallCost {
   cpuMs: number;
   peakMemoryMb: number;
+  /** Peak resident size of the process during the call, in MB, when the call reports it. */
+  peakRssMb?: number;
   /** Wall time of the call, in s (as answered). */
   elapsedS?: number;
   /** What the call did (a job's parse or commit, the archive), for the costliest call of each step. */

@@ -30,7 +30,8 @@ export interface AdvanceDeps {
   parallel?: number;
   /** Leads per undo range (see `undoImport`). */
   undoRangeLeads?: number;
-  xlsxMaxSheetBytes?: number;
+  /** XLSX shared strings per transaction while staging them (see `parseStep`). */
+  flushStrings?: number;
   /** The time claims compare leases with (tests move it past a dead call's lease). */
   clock?: () => Date;
   email?: Omit<EmailDeps, "sql">;

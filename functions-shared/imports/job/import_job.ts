@@ -7,6 +7,7 @@
 import type { CsvDelimiter, CsvEncoding } from "../csv_reader.ts";
 import type { ExplicitMapping, ImportKind } from "../columns.ts";
 import type { Locale } from "../messages.ts";
+import type { SheetCursor, StringsCursor } from "../xlsx_reader.ts";
 import { jobOptionsSchema, parseBody } from "./request_schema.ts";
 
 /** What a job imports. */
@@ -36,6 +37,12 @@ export interface Checkpoint {
   commitRow?: number;
   /** Rows per commit range of the job, fixed by its first commit call. */
   commitSize?: number;
+  /** XLSX: how far its shared strings are staged (a cursor inside their table), or all of them. */
+  strings?: StringsCursor | "staged";
+  /** XLSX and ODS: where the read of the sheet stopped, inside its deflated data (`readXlsxRows`). */
+  sheet?: SheetCursor;
+  /** XLSX and ODS: the sheet was read to its end. */
+  sheetDone?: boolean;
 }
 
 /** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */

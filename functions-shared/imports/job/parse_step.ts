@@ -3,7 +3,7 @@
  * batches (CSV from a byte offset, XLSX from a row number), validate every
  * row, and store the rows in `import_rows` with the checkpoint, counts,
  * progress, rate and ETA in the SAME transaction, every `flushRows` rows
- * (default 5,000). A call stopped at any point leaves the job at its last
+ * (default 5,000; 2,500 for a workbook). A call stopped at any point leaves the job at its last
  * flush, from which the next call goes on: nothing is stored twice or lost,
  * and at most one flush of rows is read again. (Not every 500 rows, as the
  * first design had it: each checkpoint is a transaction, and at 500 rows the
@@ -34,16 +34,7 @@ import { COPY_COLUMNS, CopyBatch } from "./copy_batch.ts";
 import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./import_job.ts";
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
 import { readBytes, storeSource } from "./store_source.ts";
-
-/**
- * The largest XLSX sheet (with its shared strings, expanded) an import takes.
- * A call resuming at a row inflates and scans the sheet again from its start:
- * 66 MB (a 100,000-row lead sheet) cost 0.8 s of CPU
- * (`testdata/measure_throughput.ts 100000 xlsx-last`), and a call has 1.5 s
- * with its own rows still to read. Larger workbooks are refused at once,
- * with the advice to save them as CSV, rather than failing after many calls.
- */
-export const XLSX_MAX_SHEET_BYTES = 80 * 1024 * 1024;
+import { dropStagedStrings, stagedStrings, stageSharedStrings } from "./staged_strings.ts";
 
 /** What the parse step needs. */
 export interface ParseDeps {
@@ -53,8 +44,8 @@ export interface ParseDeps {
   flushRows?: number;
   /** Flushes in flight at once (each on its own connection); default 2. */
   flights?: number;
-  /** Largest XLSX sheet taken; default `XLSX_MAX_SHEET_BYTES`. */
-  xlsxMaxSheetBytes?: number;
+  /** XLSX shared strings per transaction while staging them; default 100,000 (`stageSharedStrings`). */
+  flushStrings?: number;
   /** Test hook: runs after each flush's transaction committed (throw to simulate a crash there). */
   afterFlush?: (checkpoint: Checkpoint) => void | Promise<void>;
   /** Monotonic clock in ms, for rows/s. */
@@ -101,7 +92,6 @@ async function sniff(d: ParseDeps, job: ImportJob): Promise<ImportJob | null> {
       format = await workbookKind(await openWorkbookZip(source, { fileName: job.file_name }));
       const h = await (format === "ods" ? readOdsHeader : readXlsxHeader)(source, {
         fileName: job.file_name,
-        maxSheetBytes: d.xlsxMaxSheetBytes ?? XLSX_MAX_SHEET_BYTES,
       });
       headers = h.headers;
       dataRow = h.dataRow;
@@ -151,7 +141,10 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
   const validate = job.kind === "leads"
     ? leadRowValidator(m.mapping as ColumnMapping<never>)
     : activityRowValidator(m.mapping as ColumnMapping<never>, explicitMapping(job), job.file_name);
-  const flushRows = d.flushRows ?? 5_000;
+  // A workbook's rows cost about 3 times a CSV's (inflate and XML): smaller flushes, and a larger
+  // reserve before the budget's end, keep its calls within their CPU as a CSV's are.
+  const workbook = parse.format !== "csv";
+  const flushRows = d.flushRows ?? (workbook ? 2_500 : 5_000);
   const now = d.now ?? (() => performance.now());
   const t0 = now();
   let cp: Checkpoint = job.checkpoint;
@@ -185,7 +178,9 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     rowsThisCall += rows.rows;
     const seconds = Math.max(0.001, (now() - t0) / 1000);
     const rate = rowsThisCall / seconds;
-    const fraction = parse.format === "csv" ? Math.min(1, next.offset / Math.max(1, job.file_size)) : 0;
+    // (a workbook's: how far into the file its sheet's deflated data has been read, about)
+    const at = parse.format === "csv" ? next.offset : next.sheet ? next.sheet.entry.bit / 8 : 0;
+    const fraction = Math.min(1, at / Math.max(1, job.file_size));
     const doneRows = job.processed_rows + rowsThisCall;
     const eta = fraction > 0 && rate > 0 ? (doneRows / fraction - doneRows) / rate : null;
     const progress = Math.min(49.99, fraction * 50);
@@ -258,6 +253,13 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
 
   let finished = true;
   try {
+    if (parse.format === "xlsx" && cp.strings !== "staged") {
+      // The shared strings first, staged once in a table that each batch of rows looks up.
+      const staged = await stageSharedStrings(d, job, cp, budget);
+      if (staged === "cancel") return await cancelled(d, job, 0);
+      if (staged === "later") return { rows: 0, finished: false };
+      cp = latest = job.checkpoint = staged;
+    }
     for await (const b of fileBatches(d, job, cp)) {
       for (const r of b.rows) keep(r.rowNumber, r.values);
       // A turn of the event loop: the flushes in flight talk to the database only in such turns, and
@@ -267,7 +269,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       if (b.done || batch.rows >= flushRows) {
         if ((await flush(b.next)) === "cancel") return await cancelled(d, job, rowsThisCall);
         if (b.done) break;
-        if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) {
+        if (!budget.allows({ wallMs: 2_000, cpuMs: workbook ? 500 : 300 })) {
           finished = false;
           break;
         }
@@ -296,7 +298,11 @@ interface FileBatch {
   done: boolean;
 }
 
-/** The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX or ODS from its row. */
+/**
+ * The rows of the job's file from checkpoint `cp` on: a CSV from its byte offset, an XLSX or ODS from
+ * the cursor inside its deflated sheet (a deflate block boundary, `SheetCursor`), its shared strings
+ * looked up in the job's staged table.
+ */
 async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): AsyncGenerator<FileBatch> {
   const parse = job.payload!.parse!;
   if (parse.format === "csv") {
@@ -318,23 +324,34 @@ async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): Async
     }
     return;
   }
+  if (cp.sheetDone) {
+    yield { rows: [], next: cp, done: true }; // (a call stopped after the last flush)
+    return;
+  }
+  // From the cursor of the last flush: inside the deflated sheet, never inflated from its start again.
   const source = storeSource(d.store, job.file_path, job.file_size);
   for await (
     const b of (parse.format === "ods" ? readOdsRows : readXlsxRows)(source, {
       startRow: cp.row,
+      cursor: cp.sheet,
+      cursors: true,
+      strings: parse.format === "xlsx" ? stagedStrings(d.sql, job.id) : undefined,
       fileName: job.file_name,
       width: parse.headers.length,
       batchRows: 1000,
     })
   ) {
-    // (the CSV reader skips blank rows itself)
-    const rows = b.rows.filter((r) => r.values.some((v) => v.trim() !== ""));
-    yield { rows, next: { offset: 0, row: b.nextRow }, done: b.done };
+    const { sheet: _, ...rest } = cp;
+    const next: Checkpoint = b.done
+      ? { ...rest, offset: 0, row: b.nextRow, sheetDone: true }
+      : { ...rest, offset: 0, row: b.nextRow, sheet: b.cursor };
+    yield { rows: b.rows, next, done: b.done };
   }
 }
 
 async function cancelled(d: ParseDeps, job: ImportJob, rows: number): Promise<ParseOutcome> {
   await cancelJob(d.sql, job);
+  await dropStagedStrings(d.sql, job.id);
   return { rows, finished: true };
 }
 
@@ -345,6 +362,7 @@ async function cancelled(d: ParseDeps, job: ImportJob, rows: number): Promise<Pa
  */
 async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState): Promise<void> {
   const locale = job.options.locale ?? "fr";
+  await dropStagedStrings(d.sql, job.id); // (an XLSX's: every row has its strings now)
   const matchOn = job.kind === "leads" ? job.options.matchOn ?? ["email", "phone", "external_id"] : [];
   // The counts of valid and invalid rows are the job's own, kept by each flush with its rows
   // (counting a million stored rows again took most of a second).
