@@ -63,7 +63,8 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
   const pageSize = opts.pageSize ?? 1000;
   // Tracked fields, kept between calls: a field id always names the same field.
   const fields = new Map<number, OdooField>();
-  // Odoo's refusal of mail.tracking.value to this login, met in this call (pages after it skip the read).
+  // Odoo's refusal of mail.tracking.value to this login, once met: the pages after it skip that read (the
+  // step lives as long as its isolate, whose login does not change; a new deployment asks again).
   let refused: string | null = null;
 
   async function readTrackings(ids: number[]): Promise<OdooTracking[]> {
