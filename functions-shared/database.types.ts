@@ -1002,6 +1002,7 @@ export type Database = {
           "company_id": number | null;
           "cursor_id": number;
           "last_run_at": string | null;
+          "notice": string | null;
           "pass_high": string | null;
           "pass_since": string | null;
           "pass_started_at": string | null;
@@ -1018,6 +1019,7 @@ export type Database = {
           "company_id"?: number | null;
           "cursor_id"?: number;
           "last_run_at"?: string | null;
+          "notice"?: string | null;
           "pass_high"?: string | null;
           "pass_since"?: string | null;
           "pass_started_at"?: string | null;
@@ -1033,6 +1035,7 @@ export type Database = {
           "company_id"?: number | null;
           "cursor_id"?: number;
           "last_run_at"?: string | null;
+          "notice"?: string | null;
           "pass_high"?: string | null;
           "pass_since"?: string | null;
           "pass_started_at"?: string | null;

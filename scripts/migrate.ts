@@ -2,8 +2,8 @@
  * `deno task migrate [--backup backup.zip] [--leads leads.csv] [--activities activities.csv]
  *  [--owner <email or user id>]`: the whole migration from Odoo on a stack that already runs (the
  * local one from `deno task dev`, or a Supabase project): checks what it needs, starts what is missing
- * in order (lead sync, backup import, lead CSV, activities CSV), shows one progress line per part and
- * ends with the summary (the logic is `functions-shared/migrate/run_migration.ts`).
+ * in order (lead sync, backup import and its chatter, chatter syncs, lead CSV, activities CSV), shows one
+ * progress line per part and ends with the summary (the logic is `functions-shared/migrate/run_migration.ts`).
  *
  * Settings as the functions read them (`SUPABASE_URL`, `SUPABASE_SERVICE_ROLE_KEY`, `SUPABASE_DB_URL`,
  * `ODOO_*`, `STORAGE_*`, `COMPANY_NAME`), from the environment, else from supabase/functions/.env.
@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { openBackup } from "../functions-shared/backup/backup_source.ts";
+import { importDumpChatter } from "../functions-shared/backup/chatter_rows.ts";
 import { exposedGc } from "../functions-shared/backup/exposed_gc.ts";
 import { importBackup } from "../functions-shared/backup/import_backup.ts";
 import { loadConfig } from "../functions-shared/config.ts";
@@ -108,6 +109,14 @@ async function main(): Promise<number> {
             signal: ctrl.signal,
             onProgress,
           });
+        } finally {
+          backup.close();
+        }
+      },
+      importChatter: async (zip) => {
+        const backup = await openBackup(zip);
+        try {
+          return await importDumpChatter({ sql, backup, signal: ctrl.signal });
         } finally {
           backup.close();
         }

@@ -7,6 +7,7 @@
  * (`write_date >= pass_since`); a row is rewritten only when what was read differs.
  */
 import type { Sql } from "../deps.ts";
+import { PasserelleError } from "../errors.ts";
 import type { StepResult } from "../engine/batch_result.ts";
 import type { Budget } from "../engine/budget.ts";
 import type { Domain, OdooReader } from "../sync/odoo_reader.ts";
@@ -32,6 +33,7 @@ interface State {
   cursor_id: number;
   pass_since: string | null;
   pass_high: string | null;
+  notice: string | null;
 }
 
 const passDomain = (s: State): Domain =>
@@ -40,6 +42,17 @@ const passDomain = (s: State): Domain =>
     ...(s.pass_since ? [["write_date", ">=", s.pass_since] as const] : []),
     ["id", ">", s.cursor_id],
   ] as Domain;
+
+/**
+ * What the sync says, once, when Odoo refuses `mail.tracking.value` to its login: Odoo 17 and 19 give that
+ * model to Settings users only (base.group_system, addons/mail/security/ir.model.access.csv), and a
+ * message's `tracking_value_ids` carries the same group, so a salesman's login cannot read them either way.
+ */
+export function trackingRefusedNotice(odooMessage: string): string {
+  return "Messages synced without their tracking values: Odoo refused mail.tracking.value to this login " +
+    "(it needs Settings rights, base.group_system), so the history of stage and salesperson changes is " +
+    `not copied. Odoo said: ${odooMessage.split("\n")[0]}`;
+}
 
 /** The sync_state row of the message sync. */
 export const MESSAGE_SOURCE = "odoo_messages";
@@ -50,6 +63,25 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
   const pageSize = opts.pageSize ?? 1000;
   // Tracked fields, kept between calls: a field id always names the same field.
   const fields = new Map<number, OdooField>();
+  // Odoo's refusal of mail.tracking.value to this login, once met: the pages after it skip that read (the
+  // step lives as long as its isolate, whose login does not change; a new deployment asks again).
+  let refused: string | null = null;
+
+  async function readTrackings(ids: number[]): Promise<OdooTracking[]> {
+    if (refused !== null) return [];
+    try {
+      return await odoo.searchRead<OdooTracking>("mail.tracking.value", [["mail_message_id", "in", ids]], {
+        fields: TRACKING_FIELDS,
+        order: "id asc",
+        context: ALL,
+      });
+    } catch (e) {
+      if (!(e instanceof PasserelleError) || e.code !== "odoo_access_denied") throw e;
+      const said = (e.cause as { message?: string } | undefined)?.message ?? e.message;
+      refused = said;
+      return [];
+    }
+  }
 
   async function readPage(domain: Domain) {
     const messages = await odoo.searchRead<OdooMessage>("mail.message", domain, {
@@ -66,15 +98,7 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
       context: ALL,
     });
     authorsRead.catch(() => {}); // awaited below
-    const trackings = await odoo.searchRead<OdooTracking>("mail.tracking.value", [[
-      "mail_message_id",
-      "in",
-      ids,
-    ]], {
-      fields: TRACKING_FIELDS,
-      order: "id asc",
-      context: ALL,
-    });
+    const trackings = await readTrackings(ids);
     const unknown = trackedFieldIds(trackings).filter((id) => !fields.has(id));
     if (unknown.length) {
       const read = await odoo.searchRead<OdooField>("ir.model.fields", [["id", "in", unknown]], {
@@ -99,7 +123,7 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
         on conflict (source) do nothing)
       select (select id from company)::int as company_id, coalesce(s.cursor_id, 0)::int as cursor_id,
              to_char(s.pass_since, 'YYYY-MM-DD HH24:MI:SS') as pass_since,
-             to_char(s.pass_high, 'YYYY-MM-DD HH24:MI:SS') as pass_high
+             to_char(s.pass_high, 'YYYY-MM-DD HH24:MI:SS') as pass_high, s.notice
         from (select 1) one left join public.sync_state s on s.source = ${source}`;
     let state = loaded;
     let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false, passStarted = false;
@@ -149,6 +173,14 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
       ctx.sampleMemory?.();
     }
     const [{ linked }] = await sql<{ linked: number }[]>`select passerelle.link_odoo_messages() as linked`;
+    // Said once: in this call's log row, and in sync_state (the status document) until cleared.
+    const errors: string[] = [];
+    if (refused !== null && state.notice === null) {
+      const notice = trackingRefusedNotice(refused);
+      const [said] = await sql`update public.sync_state set notice = ${notice}
+                                 where source = ${source} and notice is null returning 1`;
+      if (said) errors.push(notice);
+    }
     const remaining = passDone
       ? 0
       : await odoo.searchCount("mail.message", passDomain(state), { context: ALL });
@@ -160,8 +192,15 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
       // Worked: a page written (the cursor moved) or a pass begun; an idle incremental call (one empty
       // page, the pass closed) chains nothing.
       worked: pages > 0 || passStarted && !passDone || linked > 0,
-      errors: [],
-      details: { inserted, updated, unchanged, linked, pages },
+      errors,
+      details: {
+        inserted,
+        updated,
+        unchanged,
+        linked,
+        pages,
+        ...(refused !== null ? { tracking: "refused" } : {}),
+      },
     };
   };
 }

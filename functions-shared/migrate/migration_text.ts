@@ -65,6 +65,13 @@ export function formatResult(r: MigrationResult): string {
         `${formatBytes(s.bytesUploaded)} in ${formatDuration(s.elapsedMs)}`,
     );
   }
+  const c = r.chatterSummary;
+  if (c) {
+    lines.push(
+      `  import-dump's chatter: ${count.format(c.messages.read)} messages, ` +
+        `${count.format(c.activities.read)} activities read from dump.sql`,
+    );
+  }
   const problems = r.parts.filter((p) => p.problems.length);
   if (problems.length) {
     lines.push("What did not go through, and why:");

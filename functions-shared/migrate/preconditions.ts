@@ -46,7 +46,7 @@ export interface MigrationInputs {
 
 /** The functions a migration needs scheduled (the cron job restarts a chain that broke). */
 export function functionsNeeded(i: MigrationInputs): string[] {
-  const out = ["sync-odoo-leads", "archive-odoo-files"];
+  const out = ["sync-odoo-leads", "archive-odoo-files", "sync-odoo-activities", "sync-odoo-messages"];
   if (i.leadsCsv) out.push("import-leads");
   if (i.activitiesCsv) out.push("batch-import-activities");
   return out;

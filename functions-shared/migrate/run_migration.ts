@@ -9,12 +9,16 @@
  *      reads through Odoo's API, slower: the files it held would finish later than the backup's), then
  *      the archive for what the backup did not hold; without a zip, the archive alone;
  *   4. the lead CSV, once the leads are synced, so that its duplicates against Odoo's leads are found;
- *   5. the activities CSV, once the lead CSV is committed, so that the leads they name exist.
+ *   5. the activities CSV, once the lead CSV is committed, so that the leads they name exist;
+ *   6. the chatter, once the leads are synced (and the backup imported, its chatter with it: import-dump's
+ *      `importDumpChatter`): fires `sync-odoo-activities` and `sync-odoo-messages`, complete when both
+ *      caught up after they were fired (their notice, e.g. tracking values Odoo refuses, named).
  *
  * It watches the tables (sync_state, lead_files, import_jobs), not the functions' answers, so what it
  * shows is what is stored; it ends when every part is complete or failed (with why), or when none moved
  * for `stallMs`. The functions do the work; this only starts them and waits.
  */
+import type { ChatterSummary } from "../backup/chatter_rows.ts";
 import type { ImportSummary } from "../backup/import_backup.ts";
 import type { ImportProgress } from "../backup/progress_bar.ts";
 import type { Sql } from "../deps.ts";
@@ -31,7 +35,7 @@ import {
 
 /** One part of the migration as shown. */
 export interface Part {
-  key: "leads" | "files" | "leads_csv" | "activities_csv";
+  key: "leads" | "files" | "chatter" | "leads_csv" | "activities_csv";
   label: string;
   state: "waiting" | "running" | "complete" | "failed" | "skipped";
   unit: string;
@@ -65,6 +69,8 @@ export interface MigrationResult extends MigrationView {
   /** The checks stopped it before anything started. */
   refused: boolean;
   dumpSummary: ImportSummary | null;
+  /** The backup's chatter (import-dump's), when a zip was given and it was read. */
+  chatterSummary: ChatterSummary | null;
 }
 
 /** What runMigration needs, injected (the CLI gives the real ones, tests the test cluster's). */
@@ -81,6 +87,8 @@ export interface MigrateDeps extends PreconditionDeps {
   }): Promise<string>;
   /** The backup import (import-dump); `onProgress` as it goes. */
   importDump(zip: string, onProgress: (p: ImportProgress) => void): Promise<ImportSummary>;
+  /** The backup's chatter (mail_message, mail_activity... of dump.sql), after importDump. */
+  importChatter?(zip: string): Promise<ChatterSummary>;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   onView?: (v: MigrationView) => void;
@@ -140,13 +148,15 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
   const actsCsv = part("activities_csv", "activities CSV", "rows", "waits for the lead CSV");
   if (!i.leadsCsv) Object.assign(leadsCsv, { state: "skipped", detail: "no file given" });
   if (!i.activitiesCsv) Object.assign(actsCsv, { state: "skipped", detail: "no file given" });
-  const parts = [leads, files, leadsCsv, actsCsv];
+  const chatter = part("chatter", "chatter", "rows", "waits for the leads to be synced");
+  const parts = [leads, files, chatter, leadsCsv, actsCsv];
   let dump: ImportProgress | null = null;
   let dumpSummary: ImportSummary | null = null;
+  let chatterSummary: ChatterSummary | null = null;
   const view = (): MigrationView => ({ checks, parts, elapsedMs: clock() - t0, dump });
   const end = (refused: boolean): MigrationResult => {
     const ok = !refused && parts.every((p) => p.state === "complete" || p.state === "skipped");
-    return { ...view(), ok, refused, dumpSummary };
+    return { ...view(), ok, refused, dumpSummary, chatterSummary };
   };
 
   // 1. Checks.
@@ -223,6 +233,10 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
     };
     /** When the discovery pass the files wait for was asked (null: not yet). */
     let discoveryAsked: Date | null = null;
+    /** The backup's chatter import, then when the chatter syncs were fired (null: not yet). */
+    let chatterDump: Promise<void> | null = null;
+    let chatterDumpDone = !i.zip || !d.importChatter;
+    let chatterAsked: Date | null = null;
 
     const startJob = async (p: Part, kind: "leads" | "activities", path: string): Promise<string | null> => {
       start(p);
@@ -305,6 +319,44 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
         );
       }
 
+      // The chatter: the backup's once it is imported, then the syncs (they find the backup's rows unchanged
+      // and read what Odoo has beyond them).
+      if (i.zip && d.importChatter && dumpDone && !chatterDump) {
+        start(chatter);
+        chatter.detail = "import-dump's chatter";
+        chatterDump = d.importChatter(i.zip).then(
+          (r) => {
+            chatterSummary = r;
+          },
+          (e) => {
+            chatter.problems.push(`import-dump's chatter stopped: ${e instanceof Error ? e.message : e}`);
+          },
+        ).finally(() => {
+          chatterDumpDone = true;
+        });
+      }
+      if (!chatterAsked && leads.state === "complete" && dumpDone && chatterDumpDone) {
+        if (chatter.state === "waiting") start(chatter);
+        chatter.detail = "sync-odoo-activities + sync-odoo-messages";
+        [{ at: chatterAsked }] = await d.sql<{ at: Date }[]>`select now() as at`;
+        await d.invoke("sync-odoo-activities");
+        await d.invoke("sync-odoo-messages");
+      }
+      if (chatterAsked && chatter.state === "running") {
+        const [c] = await d.sql<{ done: number; caught_up: boolean; notices: string[] }[]>`
+          select (select count(*) from public.activities where odoo_res_id is not null)::int
+                 + (select count(*) from public.lead_messages)::int as done,
+                 count(*) filter (where s.caught_up_at > ${chatterAsked}::timestamptz) = 2 as caught_up,
+                 coalesce(array_agg(s.notice) filter (where s.notice is not null), '{}') as notices
+            from public.sync_state s where s.source in ('odoo_activities', 'odoo_messages')`;
+        chatter.done = c.done;
+        rateOf(chatter);
+        if (c.caught_up) {
+          chatter.problems.push(...c.notices);
+          finish(chatter, "complete", "every activity and message of the synced leads");
+        }
+      }
+
       // The CSVs.
       if (i.leadsCsv && leadsCsv.state === "waiting" && leads.state === "complete") {
         leadJob = await startJob(leadsCsv, "leads", i.leadsCsv);
@@ -340,6 +392,7 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
       await sleep(pollMs);
     }
     if (dumpRun) await dumpRun;
+    if (chatterDump) await chatterDump;
     d.onView?.(view());
     return end(false);
   }

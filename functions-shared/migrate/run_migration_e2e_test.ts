@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openBackup } from "../backup/backup_source.ts";
+import { importDumpChatter } from "../backup/chatter_rows.ts";
 import { importBackup } from "../backup/import_backup.ts";
 import { writeDatasetBackup } from "../backup/testdata/dataset_backup.ts";
 import { generateLeadCsv } from "../imports/testdata/lead_csv.ts";
@@ -37,7 +38,7 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     attachmentBytes: { min: 1_000, max: 80_000 },
   });
   const dir = await Deno.makeTempDir({ prefix: "passerelle-migrate-" });
-  const backup = await writeDatasetBackup(testClusterUrl(), dataset, dir, { zip: true });
+  const backup = await writeDatasetBackup(testClusterUrl(), dataset, dir, { zip: true, chatter: true });
   const leadsCsv = join(dir, "leads.csv");
   const activitiesCsv = join(dir, "activites.csv");
   await generateLeadCsv({ rows: 3_000, seed: 4 }).pipeTo((await Deno.create(leadsCsv)).writable);
@@ -87,6 +88,14 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
         b.close();
       }
     },
+    importChatter: async (zip) => {
+      const b = await openBackup(zip);
+      try {
+        return await importDumpChatter({ sql, backup: b });
+      } finally {
+        b.close();
+      }
+    },
     pollMs: 300,
     stallMs: 120_000,
     onView: (v) => views.push(structuredClone(v)),
@@ -101,7 +110,13 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     });
     const text = formatResult(r);
     assert.equal(r.ok, true, text);
-    assert.deepEqual(r.parts.map((p) => p.state), ["complete", "complete", "complete", "complete"], text);
+    assert.deepEqual(r.parts.map((p) => [p.key, p.state]), [
+      ["leads", "complete"],
+      ["files", "complete"],
+      ["chatter", "complete"],
+      ["leads_csv", "complete"],
+      ["activities_csv", "complete"],
+    ], text);
     assert.equal(r.checks.find((c) => c.name === "cron jobs")!.state, "warn");
 
     // Leads: every Odoo lead; files: every one but the links and the orphan, stored and recorded.
@@ -120,10 +135,21 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     assert.equal(control.paused, false, "the archive, paused while the backup was imported, runs again");
 
     // Order: the lead CSV started once the leads were synced, the activities once it was committed.
-    const [leadsPart, filesPart, leadCsvPart, actPart] = r.parts;
+    const [leadsPart, filesPart, chatterPart, leadCsvPart, actPart] = r.parts;
     assert.ok(leadCsvPart.startedAt! >= leadsPart.endedAt!);
     assert.ok(actPart.startedAt! >= leadCsvPart.endedAt!);
     void filesPart;
+    // The chatter: the backup's, then the syncs, once the leads were there; every Odoo message arrived.
+    assert.ok(chatterPart.startedAt! >= leadsPart.endedAt!);
+    const messages = dataset.table("mail.message").size;
+    assert.equal(r.chatterSummary!.messages.read, messages, "the backup's chatter read");
+    const [m] = await db
+      .sql`select count(*)::int as n, count(lead_id)::int as linked from public.lead_messages`;
+    assert.deepEqual([m.n, m.linked], [messages, messages]);
+    assert.equal(chatterPart.done, messages, "no Odoo activity in this dataset: the messages are the rows");
+    const synced = await db.sql`select source, passes from public.sync_state
+                                  where source in ('odoo_activities', 'odoo_messages') order by source`;
+    assert.deepEqual(synced.map((s) => s.source), ["odoo_activities", "odoo_messages"], "both syncs ran");
     const jobs = await db.sql`select kind, status, company_id, committed_rows, inserted_rows, invalid_rows
                                 from public.import_jobs order by created_at`;
     assert.deepEqual(jobs.map((j) => [j.kind, j.status]), [["leads", "completed"], [
@@ -145,6 +171,11 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     assert.match(text, /1 orphan not stored: attachments whose lead was deleted in Odoo/);
     assert.match(text, /crm\.lead \d+\) was deleted in Odoo/);
     assert.match(text, /lead CSV\s+complete\s+.*job [0-9a-f-]+: \d+ inserted/);
+    assert.match(text, new RegExp(`chatter\\s+complete\\s+${messages} rows .*every activity and message`));
+    assert.match(
+      text,
+      new RegExp(`import-dump's chatter: ${messages} messages, 0 activities read from dump.sql`),
+    );
     // The progress showed each part with its counts while it ran.
     const shown = views.map((v) => formatView(v).join("\n"));
     assert.ok(shown.some((s) => /files\s+running\s+\d+\/\d+ files/.test(s)), "files progress shown");

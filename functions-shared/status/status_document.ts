@@ -139,6 +139,38 @@ export interface StatusDocument {
   file_exceptions?: FileExceptions;
   /** The latest reconcile run (README, "Reconcile"), or null when none ran. */
   reconcile?: ReconcileSummary | null;
+  /** The chatter syncs (activities, then messages); absent from documents made before they existed. */
+  chatter?: ChatterSync[];
+}
+
+/** One chatter sync (`passerelle.chatter_status()`): sync-odoo-activities or sync-odoo-messages. */
+export interface ChatterSync {
+  key: "activities" | "messages";
+  function_name: string;
+  label: string;
+  unit: string;
+  /** Rows from Odoo in the table now, and those whose lead is there. */
+  stored: number;
+  linked: number;
+  /** Rows its calls read from Odoo, and wrote (inserted or rewritten), over all calls. */
+  read: number;
+  written: number;
+  /** `full` (first pass) or `incremental`; null before its first call. */
+  phase: string | null;
+  /** The last Odoo id written in the pass under way (0 between passes). */
+  cursor_id: number | null;
+  passes: number;
+  caught_up_at: string | null;
+  /** What the sync goes on without and why (tracking values Odoo refuses), null when nothing. */
+  notice: string | null;
+  last_batch_at: string | null;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  last_failure_message: string | null;
+  running_calls: number;
+  active: boolean;
+  alive: boolean;
+  recent_errors: RecentError[];
 }
 
 /** What the latest reconcile run found (`passerelle.reconcile_summary()`). */

@@ -173,6 +173,46 @@ function exceptionLines(doc: StatusDocument): Segment[][] {
   return lines;
 }
 
+/**
+ * The chatter syncs, one block each: rows read and written, stored (and linked to their lead), the pass and
+ * cursor, the last run, the last failure, and the notice of what the sync goes on without.
+ */
+function chatterLines(doc: StatusDocument): Segment[][] {
+  const syncs = doc.chatter ?? [];
+  if (!syncs.some((c) => c.last_batch_at || c.stored)) return [];
+  const lines: Segment[][] = [[], [["Chatter", "bold"]]];
+  for (const c of syncs) {
+    const pass = c.phase === null
+      ? "not run yet"
+      : c.phase === "incremental"
+      ? `caught up ${formatAgo(c.caught_up_at, doc.generated_at)} (${c.passes} pass${
+        c.passes === 1 ? "" : "es"
+      })`
+      : `first pass, cursor at id ${c.cursor_id ?? 0}`;
+    lines.push([
+      [`  ${c.label} `, "plain"],
+      [`(${c.function_name}) `, "dim"],
+      [
+        `${formatCount(c.read)} read · ${formatCount(c.written)} written · ${formatCount(c.stored)} stored`,
+        "plain",
+      ],
+      [` (${formatCount(c.linked)} on a lead) · ${pass}`, "dim"],
+    ]);
+    lines.push([
+      ["    last run ", "dim"],
+      [formatAgo(c.last_batch_at, doc.generated_at), "plain"],
+      ...(c.last_failure_at
+        ? [[` · last failure ${formatAgo(c.last_failure_at, doc.generated_at)}: `, "red"] as Segment, [
+          c.last_failure_message ?? "",
+          "plain",
+        ] as Segment]
+        : []),
+    ]);
+    if (c.notice) lines.push([["    ", "plain"], [c.notice, "yellow"]]);
+  }
+  return lines;
+}
+
 /** Renders the whole document; lines end with `\n`. */
 export function renderTerminal(doc: StatusDocument, opts: TerminalOptions = {}): string {
   const o: Required<TerminalOptions> = {
@@ -187,6 +227,7 @@ export function renderTerminal(doc: StatusDocument, opts: TerminalOptions = {}):
   ]];
   for (const m of doc.migrations) lines.push([], ...card(m, doc, o));
   lines.push(...exceptionLines(doc));
+  lines.push(...chatterLines(doc));
   if (doc.imports.length) {
     lines.push([], [["Imports", "bold"]]);
     for (const j of doc.imports) lines.push([], ...card(j, doc, o));

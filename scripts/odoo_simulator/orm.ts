@@ -23,6 +23,8 @@ export interface CallEnv {
   userName: string;
   /** Whether the user has Sales rights (may read CRM models). */
   crm: boolean;
+  /** Whether the user has Settings rights (base.group_system: may read mail.tracking.value); default true. */
+  system?: boolean;
   context: Record<string, unknown>;
 }
 
@@ -285,6 +287,9 @@ export class Orm {
 
   #checkModelAccess(model: ModelDef, env: CallEnv): void {
     if (model.crmGroups && !env.crm) throw faults.modelAccess(model.description, model.name, model.crmGroups);
+    if (model.systemGroups && env.system === false) {
+      throw faults.modelAccess(model.description, model.name, model.systemGroups);
+    }
   }
 
   /** Whether the record an attachment or activity hangs on exists and may be read. */

@@ -45,6 +45,11 @@ export interface ModelDef {
   order: string;
   /** Groups listed in the AccessError a user without CRM rights gets; set on CRM models only. */
   crmGroups?: string[];
+  /**
+   * Groups listed in the AccessError a user without Settings rights (base.group_system) gets; set on the
+   * models whose only access rule is that group's.
+   */
+  systemGroups?: string[];
 }
 
 /** flags: q = required, s = stored, r = readonly. */
@@ -403,11 +408,16 @@ const mailMessage: ModelDef = {
   },
 };
 
-/** addons/mail/models/mail_tracking_value.py (odoo/odoo 17.0): Settings (base.group_system) only. */
+/**
+ * addons/mail/models/mail_tracking_value.py (odoo/odoo 17.0): Settings (base.group_system) only, the one
+ * line of addons/mail/security/ir.model.access.csv for it (`access_mail_tracking_value_system`); the chatter
+ * shows tracking to other users through `message_format`, which reads it as superuser.
+ */
 const mailTrackingValue: ModelDef = {
   name: "mail.tracking.value",
   description: "Mail Tracking Value",
   order: "id desc",
+  systemGroups: ["Administration/Settings"],
   fields: {
     field_id: f("many2one", "Field", "sr", "ir.model.fields"),
     field_info: f("json", "Removed field information", "s"),

@@ -24,6 +24,8 @@ export interface SimulatorUser {
   apiKey?: string;
   /** Sales rights: may read crm.* (default true). */
   crm?: boolean;
+  /** Settings rights (base.group_system): may read mail.tracking.value (default true). */
+  system?: boolean;
 }
 
 /** Failures to inject; counters count down as requests consume them. */
@@ -52,7 +54,10 @@ export interface SimulatorOptions {
   /** Delay added to every answer, in ms. */
   latencyMs?: number;
   failures?: Partial<Failures>;
-  /** Logins (default admin/admin with API key `odoo-api-key-demo`, and nocrm/nocrm without Sales rights). */
+  /**
+   * Logins (default admin/admin with API key `odoo-api-key-demo`, nocrm/nocrm without Sales rights, and
+   * bob/bob with Sales rights but not Settings: no mail.tracking.value).
+   */
   users?: SimulatorUser[];
   /** Odoo major version to play: 17 (as recorded: no JSON-2) or 19 (default: JSON-RPC and JSON-2). */
   version?: 17 | 19;
@@ -115,7 +120,9 @@ export interface OdooSimulator {
 /** The default credentials, as in the fixtures. */
 export const DEFAULT_USERS: SimulatorUser[] = [
   { login: "admin", password: "admin", apiKey: "odoo-api-key-demo", crm: true },
-  { login: "nocrm", password: "nocrm", apiKey: "odoo-api-key-nocrm", crm: false },
+  { login: "nocrm", password: "nocrm", apiKey: "odoo-api-key-nocrm", crm: false, system: false },
+  // A salesman (Sales rights, no Settings): reads leads and their chatter, not its tracking values.
+  { login: "bob", password: "bob", apiKey: "odoo-api-key-bob", crm: true, system: false },
 ];
 
 const VERSIONS = {
@@ -232,6 +239,7 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
     uid: row.id,
     userName: String(row.name ?? ""),
     crm: cred.crm ?? true,
+    system: cred.system ?? true,
     context: isObject(context) ? context : {},
   });
 

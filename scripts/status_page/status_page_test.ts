@@ -184,3 +184,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: chromium
+    ? "the status page shows the chatter syncs as the JSON and the terminal do: read, written, stored, the notice (headless Chromium)"
+    : "the status page's chatter in headless Chromium: SKIPPED, chromium is not installed (WITH_CHROMIUM=1 bash scripts/install.sh)",
+  ignore: !chromium,
+  async fn() {
+    const db = await createTestDatabase("status_page_chatter");
+    const server = serveStatusWeb({
+      load: () => readStatus(db.sql, { at: AT }),
+      page: await readStatusPage(),
+      port: 0,
+    });
+    try {
+      const notice =
+        "Messages synced without their tracking values: Odoo refused mail.tracking.value to this login";
+      await db.sql`
+        with company as (insert into public.companies (name) values ('Odoo') returning id)
+        insert into public.sync_state (source, company_id, phase, cursor_id, passes, notice)
+        select 'odoo_messages', id, 'full', 1234, 0, ${notice} from company`;
+      await db.sql`
+        insert into public.migration_logs (function_name, status, migrated, failed, remaining, elapsed_s, errors,
+                                           trigger, details, created_at)
+        values ('sync-odoo-messages', 'success', 900, 0, 100, 3, ${[notice]}, 'manual',
+                '{"inserted": 800, "updated": 100, "unchanged": 50}', ${AT.toISOString()}::timestamptz - interval '20 seconds'),
+               ('sync-odoo-messages', 'success', 0, 0, 100, 1, '{}', 'manual',
+                '{"inserted": 0, "updated": 0, "unchanged": 25}', ${AT.toISOString()}::timestamptz - interval '10 seconds')`;
+      const base = `http://127.0.0.1:${server.addr.port}`;
+      const doc: StatusDocument = await (await fetch(`${base}/status.json`)).json();
+      const messages = doc.chatter!.find((c) => c.key === "messages")!;
+      assert.deepEqual([messages.read, messages.written, messages.cursor_id], [975, 900, 1234]);
+      const terminal = renderTerminal(doc, { width: 300 });
+      const dom = await headless(`${base}/`, ["--dump-dom"]);
+      const start = dom.indexOf(`data-key="messages"`);
+      assert.ok(start > 0, "the messages' line on the page");
+      const li = dom.slice(start, dom.indexOf("</li>", start));
+      for (const [name, text] of [["read", "975 read"], ["written", "900 written"], ["stored", "0 stored"]]) {
+        assert.equal(fieldText(li, name), text, name);
+        assert.ok(terminal.includes(text), `${text} in the terminal:\n${terminal}`);
+      }
+      assert.equal(fieldText(li, "notice"), notice);
+      assert.ok(li.includes("first pass, cursor at id 1234"));
+      assert.ok(terminal.includes("first pass, cursor at id 1234") && terminal.includes(notice), terminal);
+      assert.equal(dom.includes(`data-key="activities"`), false, "the activity sync never ran: no line");
+    } finally {
+      await server.shutdown();
+      await db.drop();
+    }
+  },
+});
