@@ -30,7 +30,7 @@ export function importFunction(
       store: storeFromConfig(config),
       waitUntil: edge ? (p) => edge.waitUntil(p) : undefined,
       fetch,
-      advance: { leaseS: Math.max(config.leaseS, 120) },
+      advance: { leaseS: Math.max(config.leaseS, 120), keepRowsDays: config.importRowsKeepDays },
     });
   });
 }

@@ -34,6 +34,7 @@ import { COPY_COLUMNS, CopyBatch } from "./copy_batch.ts";
 import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./import_job.ts";
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
 import { readBytes, storeSource } from "./store_source.ts";
+import { streamedCommit, type StreamedCommitDeps, streamsCommit } from "./streamed_commit.ts";
 
 /**
  * The largest XLSX sheet (with its shared strings, expanded) an import takes.
@@ -45,8 +46,8 @@ import { readBytes, storeSource } from "./store_source.ts";
  */
 export const XLSX_MAX_SHEET_BYTES = 80 * 1024 * 1024;
 
-/** What the parse step needs. */
-export interface ParseDeps {
+/** What the parse step needs (and, for a job committed as it is parsed, `streamedCommit`). */
+export interface ParseDeps extends Omit<StreamedCommitDeps, "sql"> {
   sql: Sql;
   store: ObjectStore;
   /** Rows per transaction; default 5,000. */
@@ -158,6 +159,9 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
   let rowsThisCall = 0;
   let batch = new CopyBatch(job.id);
   let latest: Checkpoint = cp;
+  // A job committed as it is parsed: each flush labels its rows, each range stored is committed.
+  const stream = await streamedCommit(d, job);
+  let markFrom = cp.row;
   // Flushes in flight: their transactions run in PostgreSQL while the next
   // rows are parsed here, so that the function's CPU and the database's
   // work overlap, and with two of them the database works on two cores.
@@ -181,6 +185,8 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     }
     const before = flights.at(-1);
     const rows = batch;
+    const [from, to] = [markFrom, next.row - 1];
+    markFrom = next.row;
     batch = new CopyBatch(job.id);
     rowsThisCall += rows.rows;
     const seconds = Math.max(0.001, (now() - t0) / 1000);
@@ -197,9 +203,10 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       );
       // After the flush before this one, or not at all (its failure fails this one too).
       if (before && (await before) === "cancel") throw new Error("job left parsing");
+      await stream?.mark(tx, from, to);
       const [j] = await tx<{ cancel_requested: boolean }[]>`
         update public.import_jobs set
-               checkpoint = ${tx.json(next as never)},
+               checkpoint = checkpoint || ${tx.json(next as never)},
                processed_rows = processed_rows + ${rows.rows},
                valid_rows = valid_rows + ${rows.valid},
                invalid_rows = invalid_rows + ${rows.rows - rows.valid},
@@ -214,6 +221,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       return j.cancel_requested ? "cancel" as const : "go" as const;
     }).then(async (result) => {
       cp = next;
+      stream?.stored(next.row);
       await d.afterFlush?.(next);
       return result;
     }, (e) => {
@@ -265,7 +273,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       if (flights.length) await new Promise((r) => setTimeout(r, 0));
       latest = b.next;
       if (b.done || batch.rows >= flushRows) {
-        if ((await flush(b.next)) === "cancel") return await cancelled(d, job, rowsThisCall);
+        if ((await flush(b.next)) === "cancel") return await cancelled(d, job, rowsThisCall, stream);
         if (b.done) break;
         if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) {
           finished = false;
@@ -274,10 +282,12 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       }
     }
     if (finished && batch.rows) await flush(latest);
-    if ((await settle()) === "cancel") return await cancelled(d, job, rowsThisCall);
+    if ((await settle()) === "cancel") return await cancelled(d, job, rowsThisCall, stream);
+    await stream?.settle();
   } catch (e) {
     if (e instanceof ImportError) {
       await settle(); // (the rows before the bad one stay stored: the checkpoint says where it stopped)
+      await stream?.settle(); // (then the leads of its ranges are undone: `failJob`)
       await failJob(d.sql, job, issueText(e.issue, locale), { issue: e.issue, checkpoint: cp });
       return { rows: rowsThisCall, finished: true };
     }
@@ -333,7 +343,13 @@ async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): Async
   }
 }
 
-async function cancelled(d: ParseDeps, job: ImportJob, rows: number): Promise<ParseOutcome> {
+async function cancelled(
+  d: ParseDeps,
+  job: ImportJob,
+  rows: number,
+  stream: { settle(): Promise<void> } | null,
+): Promise<ParseOutcome> {
+  await stream?.settle();
   await cancelJob(d.sql, job);
   return { rows, finished: true };
 }
@@ -348,9 +364,15 @@ async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState): Promis
   const matchOn = job.kind === "leads" ? job.options.matchOn ?? ["email", "phone", "external_id"] : [];
   // The counts of valid and invalid rows are the job's own, kept by each flush with its rows
   // (counting a million stored rows again took most of a second).
+  // (a job committed as it is parsed had each flush's rows labelled: they are only counted)
   const [c] = await d.sql<{ valid: number; invalid: number; warned: number; duplicate: number }[]>`
     select j.valid_rows as valid, j.invalid_rows as invalid, j.warned_rows as warned,
-           passerelle.import_mark_duplicates(j.id, ${matchOn}::text[]) as duplicate
+           ${
+    streamsCommit(job)
+      ? d
+        .sql`(select count(*)::int from public.import_rows r where r.job_id = j.id and r.status = 'duplicate')`
+      : d.sql`passerelle.import_mark_duplicates(j.id, ${matchOn}::text[])`
+  } as duplicate
       from public.import_jobs j where j.id = ${job.id}`;
   // The report lists every row the user should look at: refused, imported with a warning, or a duplicate.
   const reportPath = c.invalid + c.warned + c.duplicate > 0
