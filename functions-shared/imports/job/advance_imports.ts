@@ -41,6 +41,8 @@ export interface AdvanceDeps {
   sampleMemory?: () => void;
   /** Days the rows of an ended job are kept whole (`IMPORT_ROWS_KEEP_DAYS`); default 30. */
   keepRowsDays?: number;
+  /** Commit leads jobs while they are parsed (see `streamedCommit`); default off. */
+  streamCommit?: boolean;
   /** Rows a call's purge removes at most (`passerelle.purge_imports`); default 50,000. */
   purgeRows?: number;
 }

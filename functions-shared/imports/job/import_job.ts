@@ -36,6 +36,8 @@ export interface Checkpoint {
   commitRow?: number;
   /** Rows per commit range of the job, fixed by its first commit call. */
   commitSize?: number;
+  /** The job is committed while it is parsed (`streamedCommit`), from its first row. */
+  streamed?: boolean;
 }
 
 /** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */

@@ -34,7 +34,7 @@ import { COPY_COLUMNS, CopyBatch } from "./copy_batch.ts";
 import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./import_job.ts";
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
 import { readBytes, storeSource } from "./store_source.ts";
-import { streamedCommit, type StreamedCommitDeps, streamsCommit } from "./streamed_commit.ts";
+import { streamedCommit, type StreamedCommitDeps } from "./streamed_commit.ts";
 
 /**
  * The largest XLSX sheet (with its shared strings, expanded) an import takes.
@@ -294,7 +294,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     throw e;
   }
   if (!finished) return { rows: rowsThisCall, finished: false };
-  await endParse(d, job, { ...parse, lastRow: cp.row - 1 });
+  await endParse(d, job, { ...parse, lastRow: cp.row - 1 }, stream !== null);
   return { rows: rowsThisCall, finished: true };
 }
 
@@ -359,7 +359,7 @@ async function cancelled(
  * written, and the job moved on (to commit, to review, or failed when no
  * row at all is valid).
  */
-async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState): Promise<void> {
+async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState, streamed: boolean): Promise<void> {
   const locale = job.options.locale ?? "fr";
   const matchOn = job.kind === "leads" ? job.options.matchOn ?? ["email", "phone", "external_id"] : [];
   // The counts of valid and invalid rows are the job's own, kept by each flush with its rows
@@ -368,7 +368,7 @@ async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState): Promis
   const [c] = await d.sql<{ valid: number; invalid: number; warned: number; duplicate: number }[]>`
     select j.valid_rows as valid, j.invalid_rows as invalid, j.warned_rows as warned,
            ${
-    streamsCommit(job)
+    streamed
       ? d
         .sql`(select count(*)::int from public.import_rows r where r.job_id = j.id and r.status = 'duplicate')`
       : d.sql`passerelle.import_mark_duplicates(j.id, ${matchOn}::text[])`

@@ -58,6 +58,7 @@ Deno.test("a file committed as it is parsed gives the leads, duplicates and hist
       });
       let landedWhileParsing = 0;
       await kit.drain("leads", {
+        streamCommit: true,
         flushRows: 1_000,
         commitRows: 2_000,
         afterRange: async () => {
@@ -94,7 +95,12 @@ Deno.test("a file failing at its end after ranges landed leaves no lead, and its
     const bytes = await csv(8_000, 3, 'EXT-X;Jean;"Dupont;jean@exemple.fr\r\n');
     const jobId = await start(kit, kit.company, "broken.csv", bytes);
     let landed = 0;
-    await kit.drain("leads", { flushRows: 1_000, commitRows: 1_000, afterRange: () => void landed++ });
+    await kit.drain("leads", {
+      streamCommit: true,
+      flushRows: 1_000,
+      commitRows: 1_000,
+      afterRange: () => void landed++,
+    });
     assert.ok(landed >= 3, `${landed} ranges landed before the end`);
     const [job] = await kit.db.sql`
       select status, error_message, committed_rows, payload -> 'undo' as undo, undone_at
