@@ -178,6 +178,8 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
       store,
       // Marks where parsing ends, also when one call parses and commits (the quick run).
       advance: {
+        // `IMPORT_COMMIT_WHILE_PARSING=on deno task bench imports` measures the commit while parsing.
+        streamCommit: Deno.env.get("IMPORT_COMMIT_WHILE_PARSING") === "on",
         afterFlush: (c) => {
           lastFlush = performance.now();
           mark(`flush to row ${c.row - 1}`);
