@@ -275,6 +275,7 @@ export type Database = {
           "payload": Json | null;
           "processed_rows": number;
           "progress": number;
+          "rows_compacted_at": string | null;
           "rows_per_s": number | null;
           "skipped_rows": number;
           "started_at": string | null;
@@ -319,6 +320,7 @@ export type Database = {
           "payload"?: Json | null;
           "processed_rows"?: number;
           "progress"?: number;
+          "rows_compacted_at"?: string | null;
           "rows_per_s"?: number | null;
           "skipped_rows"?: number;
           "started_at"?: string | null;
@@ -362,6 +364,7 @@ export type Database = {
           "payload"?: Json | null;
           "processed_rows"?: number;
           "progress"?: number;
+          "rows_compacted_at"?: string | null;
           "rows_per_s"?: number | null;
           "skipped_rows"?: number;
           "started_at"?: string | null;

@@ -41,7 +41,7 @@ export interface Kit {
   handler: (kind: JobKind, extra?: Partial<ImportHandlerDeps>) => (req: Request) => Promise<Response>;
   /** POSTs JSON (or a FormData) with a bearer token. */
   call: (h: (r: Request) => Promise<Response>, token: string, body: unknown) => Promise<Response>;
-  /** Advances jobs of `kind` until none is active or `maxCalls` calls were made; returns the calls made. */
+  /** Advances jobs of `kind` until none is active (an undo under way is active) or `maxCalls` calls were made; returns the calls made. */
   drain: (kind: JobKind, extra?: Partial<AdvanceDeps>, maxCalls?: number, cpuMs?: number) => Promise<number>;
   /** Puts `bytes` at `imports/<company>/<owner>/<name>` (the owner's upload folder; default the admin) and returns the key. */
   put: (name: string, bytes: Uint8Array, owner?: string) => Promise<string>;
@@ -100,7 +100,8 @@ export async function importKit(label: string): Promise<Kit> {
       for (; calls < maxCalls; calls++) {
         const [{ n }] = await db.sql<{ n: number }[]>`
           select count(*)::int as n from public.import_jobs
-           where kind = ${kind} and status in ('queued', 'parsing', 'committing')`;
+           where kind = ${kind} and (status in ('queued', 'parsing', 'committing')
+                                     or (undone_at is null and payload -> 'undo' ->> 'state' = 'running'))`;
         if (n === 0) break;
         const budget = startBudget({ ...testConfig.budget, cpuMs }, {
           now: () => performance.now(),

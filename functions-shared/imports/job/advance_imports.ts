@@ -40,6 +40,12 @@ export interface AdvanceDeps {
   afterRange?: (nextRow: number) => void | Promise<void>;
   /** Called at checkpoints so that peak memory is seen. */
   sampleMemory?: () => void;
+  /** Days the rows of an ended job are kept whole (`IMPORT_ROWS_KEEP_DAYS`); default 30. */
+  keepRowsDays?: number;
+  /** Commit leads jobs while they are parsed (see `streamedCommit`); default off. */
+  streamCommit?: boolean;
+  /** Rows a call's purge removes at most (`passerelle.purge_imports`); default 50,000. */
+  purgeRows?: number;
 }
 
 /** What a call did. */
@@ -86,6 +92,11 @@ export async function advanceImports(
   }
   // Undos a user call left unfinished (each range bounded, see `undoImport`).
   if (!jobId) jobs.push(...await advanceUndos(d, () => budget.allows({ wallMs: 5_000, cpuMs: 50 })));
+  // Retention: the rows of jobs ended long enough ago compacted, a bounded share per call.
+  if (!jobId && budget.allows({ wallMs: 5_000, cpuMs: 50 })) {
+    await d.sql`select passerelle.purge_imports(${d.keepRowsDays ?? 30} * interval '1 day',
+                                                ${d.purgeRows ?? 50_000}::int)`;
+  }
   return { rows, jobs };
 }
 

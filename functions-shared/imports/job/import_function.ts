@@ -30,7 +30,11 @@ export function importFunction(
       store: storeFromConfig(config),
       waitUntil: edge ? (p) => edge.waitUntil(p) : undefined,
       fetch,
-      advance: { leaseS: Math.max(config.leaseS, 120) },
+      advance: {
+        leaseS: Math.max(config.leaseS, 120),
+        keepRowsDays: config.importRowsKeepDays,
+        streamCommit: config.importCommitWhileParsing,
+      },
     });
   });
 }

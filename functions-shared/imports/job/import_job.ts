@@ -40,9 +40,11 @@ export interface Checkpoint {
   /** XLSX: how far its shared strings are staged (a cursor inside their table), or all of them. */
   strings?: StringsCursor | "staged";
   /** XLSX and ODS: where the read of the sheet stopped, inside its deflated data (`readXlsxRows`). */
-  sheet?: SheetCursor;
+  sheet?: SheetCursor | null;
   /** XLSX and ODS: the sheet was read to its end. */
   sheetDone?: boolean;
+  /** The job is committed while it is parsed (`streamedCommit`), from its first row. */
+  streamed?: boolean;
 }
 
 /** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */

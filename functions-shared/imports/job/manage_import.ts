@@ -9,7 +9,7 @@ import type { Sql } from "../../deps.ts";
 import { apiError } from "./api_error.ts";
 import type { ObjectStore } from "../../storage/object_store.ts";
 import type { ImportJob, JobKind } from "./import_job.ts";
-import { cancelText } from "./job_outcome.ts";
+import { cancelText, UNDO_IF_PARTIAL } from "./job_outcome.ts";
 
 /** Who acts. */
 export type Actor = { kind: "service" } | { kind: "user"; userId: string };
@@ -103,7 +103,8 @@ export async function jobStatus(d: ManageDeps, who: Actor, jobId: unknown): Prom
 /**
  * Asks a job to stop. A job no call is advancing stops now; one being
  * advanced stops at its next checkpoint (the call sees `cancel_requested`).
- * Rows already committed are kept, and the job's message says how many.
+ * Rows already committed are kept, and the job's message says how many;
+ * those of a job committed when parsed are undone (`UNDO_IF_PARTIAL`).
  */
 export async function cancelImport(
   d: ManageDeps,
@@ -121,8 +122,12 @@ export async function cancelImport(
            finished_at = case when status = 'ready' or leased_until is null or leased_until < now()
                               then now() else finished_at end,
            error_message = case when status = 'ready' or leased_until is null or leased_until < now()
-                                then ${cancelText(job.committed_rows, job.options.locale ?? "fr")}
+                                then ${
+    cancelText(job.committed_rows, job.options.locale ?? "fr", job.auto_commit && job.committed_rows > 0)
+  }
                                 else error_message end,
+           payload = case when status = 'ready' or leased_until is null or leased_until < now()
+                          then ${d.sql.unsafe(UNDO_IF_PARTIAL)} else payload end,
            updated_at = now()
      where id = ${job.id} returning status, committed_rows`;
   return { jobId: job.id, status: j.status, cancelRequested: true, committedRows: j.committed_rows };

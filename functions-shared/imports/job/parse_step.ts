@@ -35,9 +35,10 @@ import { type Checkpoint, type ImportJob, parserKind, type ParseState } from "./
 import { cancelJob, failJob, issueText } from "./job_outcome.ts";
 import { readBytes, storeSource } from "./store_source.ts";
 import { dropStagedStrings, stagedStrings, stageSharedStrings } from "./staged_strings.ts";
+import { streamedCommit, type StreamedCommitDeps } from "./streamed_commit.ts";
 
-/** What the parse step needs. */
-export interface ParseDeps {
+/** What the parse step needs (and, for a job committed as it is parsed, `streamedCommit`). */
+export interface ParseDeps extends Omit<StreamedCommitDeps, "sql"> {
   sql: Sql;
   store: ObjectStore;
   /** Rows per transaction; default 5,000. */
@@ -151,6 +152,9 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
   let rowsThisCall = 0;
   let batch = new CopyBatch(job.id);
   let latest: Checkpoint = cp;
+  // A job committed as it is parsed: each flush labels its rows, each range stored is committed.
+  const stream = await streamedCommit(d, job);
+  let markFrom = cp.row;
   // Flushes in flight: their transactions run in PostgreSQL while the next
   // rows are parsed here, so that the function's CPU and the database's
   // work overlap, and with two of them the database works on two cores.
@@ -174,6 +178,8 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     }
     const before = flights.at(-1);
     const rows = batch;
+    const [from, to] = [markFrom, next.row - 1];
+    markFrom = next.row;
     batch = new CopyBatch(job.id);
     rowsThisCall += rows.rows;
     const seconds = Math.max(0.001, (now() - t0) / 1000);
@@ -192,9 +198,10 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       );
       // After the flush before this one, or not at all (its failure fails this one too).
       if (before && (await before) === "cancel") throw new Error("job left parsing");
+      await stream?.mark(tx, from, to);
       const [j] = await tx<{ cancel_requested: boolean }[]>`
         update public.import_jobs set
-               checkpoint = ${tx.json(next as never)},
+               checkpoint = checkpoint || ${tx.json(next as never)},
                processed_rows = processed_rows + ${rows.rows},
                valid_rows = valid_rows + ${rows.valid},
                invalid_rows = invalid_rows + ${rows.rows - rows.valid},
@@ -209,6 +216,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       return j.cancel_requested ? "cancel" as const : "go" as const;
     }).then(async (result) => {
       cp = next;
+      stream?.stored(next.row);
       await d.afterFlush?.(next);
       return result;
     }, (e) => {
@@ -256,7 +264,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
     if (parse.format === "xlsx" && cp.strings !== "staged") {
       // The shared strings first, staged once in a table that each batch of rows looks up.
       const staged = await stageSharedStrings(d, job, cp, budget);
-      if (staged === "cancel") return await cancelled(d, job, 0);
+      if (staged === "cancel") return await cancelled(d, job, 0, stream);
       if (staged === "later") return { rows: 0, finished: false };
       cp = latest = job.checkpoint = staged;
     }
@@ -267,7 +275,7 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       if (flights.length) await new Promise((r) => setTimeout(r, 0));
       latest = b.next;
       if (b.done || batch.rows >= flushRows) {
-        if ((await flush(b.next)) === "cancel") return await cancelled(d, job, rowsThisCall);
+        if ((await flush(b.next)) === "cancel") return await cancelled(d, job, rowsThisCall, stream);
         if (b.done) break;
         if (!budget.allows({ wallMs: 2_000, cpuMs: workbook ? 500 : 300 })) {
           finished = false;
@@ -276,17 +284,19 @@ export async function parseStep(d: ParseDeps, job: ImportJob, budget: Budget): P
       }
     }
     if (finished && batch.rows) await flush(latest);
-    if ((await settle()) === "cancel") return await cancelled(d, job, rowsThisCall);
+    if ((await settle()) === "cancel") return await cancelled(d, job, rowsThisCall, stream);
+    await stream?.settle();
   } catch (e) {
     if (e instanceof ImportError) {
       await settle(); // (the rows before the bad one stay stored: the checkpoint says where it stopped)
+      await stream?.settle(); // (then the leads of its ranges are undone: `failJob`)
       await failJob(d.sql, job, issueText(e.issue, locale), { issue: e.issue, checkpoint: cp });
       return { rows: rowsThisCall, finished: true };
     }
     throw e;
   }
   if (!finished) return { rows: rowsThisCall, finished: false };
-  await endParse(d, job, { ...parse, lastRow: cp.row - 1 });
+  await endParse(d, job, { ...parse, lastRow: cp.row - 1 }, stream !== null);
   return { rows: rowsThisCall, finished: true };
 }
 
@@ -333,7 +343,7 @@ async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): Async
   for await (
     const b of (parse.format === "ods" ? readOdsRows : readXlsxRows)(source, {
       startRow: cp.row,
-      cursor: cp.sheet,
+      cursor: cp.sheet ?? undefined,
       cursors: true,
       strings: parse.format === "xlsx" ? stagedStrings(d.sql, job.id) : undefined,
       fileName: job.file_name,
@@ -344,12 +354,20 @@ async function* fileBatches(d: ParseDeps, job: ImportJob, cp: Checkpoint): Async
     const { sheet: _, ...rest } = cp;
     const next: Checkpoint = b.done
       ? { ...rest, offset: 0, row: b.nextRow, sheetDone: true }
-      : { ...rest, offset: 0, row: b.nextRow, sheet: b.cursor };
+      // (`sheet: null` when the batch has no cursor: the flush merges checkpoints, and an older
+      // cursor left in place would send the next call back to rows already stored)
+      : { ...rest, offset: 0, row: b.nextRow, sheet: b.cursor ?? null };
     yield { rows: b.rows, next, done: b.done };
   }
 }
 
-async function cancelled(d: ParseDeps, job: ImportJob, rows: number): Promise<ParseOutcome> {
+async function cancelled(
+  d: ParseDeps,
+  job: ImportJob,
+  rows: number,
+  stream: { settle(): Promise<void> } | null,
+): Promise<ParseOutcome> {
+  await stream?.settle();
   await cancelJob(d.sql, job);
   await dropStagedStrings(d.sql, job.id);
   return { rows, finished: true };
@@ -360,15 +378,21 @@ async function cancelled(d: ParseDeps, job: ImportJob, rows: number): Promise<Pa
  * written, and the job moved on (to commit, to review, or failed when no
  * row at all is valid).
  */
-async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState): Promise<void> {
+async function endParse(d: ParseDeps, job: ImportJob, parse: ParseState, streamed: boolean): Promise<void> {
   const locale = job.options.locale ?? "fr";
   await dropStagedStrings(d.sql, job.id); // (an XLSX's: every row has its strings now)
   const matchOn = job.kind === "leads" ? job.options.matchOn ?? ["email", "phone", "external_id"] : [];
   // The counts of valid and invalid rows are the job's own, kept by each flush with its rows
   // (counting a million stored rows again took most of a second).
+  // (a job committed as it is parsed had each flush's rows labelled: they are only counted)
   const [c] = await d.sql<{ valid: number; invalid: number; warned: number; duplicate: number }[]>`
     select j.valid_rows as valid, j.invalid_rows as invalid, j.warned_rows as warned,
-           passerelle.import_mark_duplicates(j.id, ${matchOn}::text[]) as duplicate
+           ${
+    streamed
+      ? d
+        .sql`(select count(*)::int from public.import_rows r where r.job_id = j.id and r.status = 'duplicate')`
+      : d.sql`passerelle.import_mark_duplicates(j.id, ${matchOn}::text[])`
+  } as duplicate
       from public.import_jobs j where j.id = ${job.id}`;
   // The report lists every row the user should look at: refused, imported with a warning, or a duplicate.
   const reportPath = c.invalid + c.warned + c.duplicate > 0
