@@ -87,6 +87,27 @@ export async function releaseClaims(sql: Sql, claims: BackupClaim[]): Promise<nu
   return n;
 }
 
+/**
+ * Renews these claims for another `leaseS` seconds (the import's heartbeat), updating each claim's token
+ * in place; returns the ids of the claims that could not be renewed (their lease ran out and the row was
+ * taken, or it is no longer claimed): they are no longer this import's.
+ */
+export async function renewClaims(sql: Sql, claims: BackupClaim[], leaseS: number): Promise<Set<number>> {
+  const lost = new Set(claims.map((c) => c.id));
+  if (claims.length === 0) return lost;
+  const byId = new Map(claims.map((c) => [c.id, c]));
+  const body = claims.map((c) => ({ id: c.id, leased_until: c.leasedUntil }));
+  const rows = await sql<{ id: string; leased_until: string }[]>`
+    select id, leased_until::text as leased_until
+      from passerelle.renew_backup_files(${sql.json(body as never)}, make_interval(secs => ${leaseS}))`;
+  for (const r of rows) {
+    const id = Number(r.id);
+    byId.get(id)!.leasedUntil = r.leased_until;
+    lost.delete(id);
+  }
+  return lost;
+}
+
 /** Which of these attachments still need their file and are held by no one, as the table says. */
 export async function filesLeft(sql: Sql, odooIds: number[]): Promise<Set<number>> {
   if (odooIds.length === 0) return new Set();
