@@ -22,7 +22,7 @@ import type { ObjectStore } from "../../functions-shared/storage/object_store.ts
 import { supabaseStore } from "../../functions-shared/storage/supabase_store.ts";
 import { startFunctionStack } from "../testing/function_stack.ts";
 import { createTestDatabase, testClusterUrl } from "../testing/test_database.ts";
-import { IMPORT_ENV } from "../../functions-shared/backup/testdata/import_child.ts";
+import { IMPORT_ENV, IMPORT_V8_FLAGS } from "../../functions-shared/backup/testdata/import_child.ts";
 import { SCALES, type Scenario, scenarioDir, writeScenario } from "./migration_scenario.ts";
 import type { BenchRow } from "./report.ts";
 
@@ -134,7 +134,7 @@ async function importAlone(scenario: Scenario, storage: "local" | "standin"): Pr
       args: [
         "run",
         "-A",
-        "--v8-flags=--expose-gc",
+        IMPORT_V8_FLAGS,
         child,
         scenario.backup.zip!,
         db.url,
@@ -206,7 +206,7 @@ async function runOnce(
       importDump: async (zip) => {
         const where = storage === "local" ? `local:${stack.storageDir}` : stack.storage!.url;
         const out = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "-A", "--v8-flags=--expose-gc", child, zip, db.url, where, stack.serviceRoleKey, "5"],
+          args: ["run", "-A", IMPORT_V8_FLAGS, child, zip, db.url, where, stack.serviceRoleKey, "5"],
           env: IMPORT_ENV,
           stdout: "piped",
           stderr: "inherit",
