@@ -111,6 +111,7 @@ interface ChildResult {
   alreadyStored: number;
   skippedHeld: number;
   peakMb: number;
+  cpuS: number;
   seconds: number;
 }
 
@@ -118,7 +119,11 @@ interface ChildResult {
  * The baseline of the files part: import-dump alone (no archive running) on the same backup, the leads
  * synced first; its own seconds from start to every file recorded.
  */
-async function importAlone(scenario: Scenario, storage: "local" | "standin"): Promise<ChildResult> {
+async function importAlone(
+  scenario: Scenario,
+  storage: "local" | "standin",
+  archive = false,
+): Promise<ChildResult & { archiveCalls: number; archiveWorked: number; archived: number }> {
   const db = await createTestDatabase(`bench_migration_alone_${storage}`);
   const stack = await startFunctionStack({ dbUrl: db.url, dataset: scenario.dataset, storage });
   try {
@@ -129,6 +134,10 @@ async function importAlone(scenario: Scenario, storage: "local" | "standin"): Pr
     }
     const child = new URL("../../functions-shared/backup/testdata/import_child.ts", import.meta.url).pathname;
     const where = storage === "local" ? `local:${stack.storageDir}` : stack.storage!.url;
+    // With `archive`, archive-odoo-files is scheduled as its cron job would be (fired every 20 s here).
+    const fire = () => db.sql`select passerelle.invoke('archive-odoo-files', '{"trigger": "cron"}'::jsonb)`;
+    if (archive) await fire();
+    const cron = archive ? setInterval(() => void fire(), 20_000) : undefined;
     const t = performance.now();
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -146,9 +155,21 @@ async function importAlone(scenario: Scenario, storage: "local" | "standin"): Pr
       stdout: "piped",
       stderr: "inherit",
     }).output();
+    clearInterval(cron);
     if (!out.success) throw new Error("import-dump alone failed");
-    console.error(`import-dump alone: ${((performance.now() - t) / 1000).toFixed(1)} s with its start`);
-    return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+    console.error(
+      `import-dump ${archive ? "with the archive" : "alone"}: ${
+        ((performance.now() - t) / 1000).toFixed(1)
+      } s`,
+    );
+    // The archive's calls still in flight end before they are counted.
+    if (archive) await new Promise((r) => setTimeout(r, 5000));
+    const [c] = await db.sql<{ calls: number; worked: number; archived: number }[]>`
+      select count(*)::int as calls, count(*) filter (where migrated > 0 or failed > 0)::int as worked,
+             coalesce(sum(migrated), 0)::int as archived
+        from public.migration_logs where function_name = 'archive-odoo-files'`;
+    const r = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+    return { ...r, archiveCalls: c.calls, archiveWorked: c.worked, archived: c.archived };
   } finally {
     await stack.stop();
     await db.drop();
@@ -347,7 +368,64 @@ async function runOnce(
   }
 }
 
-/** The benchmark: `scale` small (default) or full. */
+/**
+ * The files alone (`--quick`): import-dump on its own, then with archive-odoo-files scheduled meanwhile,
+ * on fresh databases with the leads synced; no CSV import competes with either.
+ */
+async function filesOnly(report: (row: BenchRow) => void, scenario: Scenario, scaleName: string) {
+  for (const storage of ["local", "standin"] as const) {
+    const bench = `migration ${scaleName} files, ${
+      storage === "local" ? "local bucket" : "Storage stand-in"
+    }`;
+    const alone = await importAlone(scenario, storage);
+    const both = await importAlone(scenario, storage, true);
+    report({
+      bench,
+      figure: "import-dump with archive-odoo-files scheduled (baseline: import-dump alone)",
+      value: both.seconds,
+      unit: "s",
+      baseline: alone.seconds,
+      ratio: alone.seconds / both.seconds,
+      target: "no slower than alone",
+    });
+    report({
+      bench,
+      figure: `archive-odoo-files calls meanwhile (that stored or failed a file: ${both.archiveWorked})`,
+      value: both.archiveCalls,
+      unit: "calls",
+    });
+    report({
+      bench,
+      figure: `files stored by import-dump + by the archive (${both.archived}); alone: import-dump's`,
+      value: both.uploaded + both.copied + both.alreadyStored + both.archived,
+      unit: "files",
+      baseline: alone.uploaded + alone.copied + alone.alreadyStored,
+    });
+    report({
+      bench,
+      figure: "import-dump CPU, alone / with the archive",
+      value: alone.cpuS,
+      unit: "s",
+      baseline: both.cpuS,
+    });
+    report({
+      bench,
+      figure: "peak RSS, import-dump alone",
+      value: alone.peakMb,
+      unit: "MB",
+      target: "< 200 MB",
+    });
+    report({
+      bench,
+      figure: "peak RSS, import-dump with the archive",
+      value: both.peakMb,
+      unit: "MB",
+      target: "< 200 MB",
+    });
+  }
+}
+
+/** The benchmark: `scale` small (default) or full; `quick`: the files part only (`filesOnly`). */
 export async function benchMigration(
   report: (row: BenchRow) => void,
   opts: { quick?: boolean; scale?: string },
@@ -367,5 +445,6 @@ export async function benchMigration(
       `activities; ${scenario.cached ? "read from" : "written to"} ${dir} in ` +
       `${((performance.now() - t) / 1000).toFixed(0)} s (kept for the next run: delete it when done)`,
   );
+  if (opts.quick) return await filesOnly(report, scenario, scaleName);
   for (const storage of ["local", "standin"] as const) await runOnce(report, scenario, storage, scaleName);
 }
