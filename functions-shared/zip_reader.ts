@@ -15,7 +15,7 @@
  * given to it are English and name the entry.
  */
 import { Readable } from "node:stream";
-import { crc32, createInflateRaw } from "node:zlib";
+import { crc32, createInflateRaw, inflateRawSync } from "node:zlib";
 
 /** Bytes of a file by offset: a local file, a Storage object read with Range requests, or memory. */
 export interface RandomAccessSource {
@@ -202,6 +202,8 @@ const MAX_COMMENT = 0xffff;
 const CD_WINDOW = 1 << 20;
 /** Read size for entry data, and most bytes per inflated chunk: large enough for disk throughput, small enough to keep memory flat. */
 export const ZIP_READ_CHUNK = 256 << 10;
+/** Entries up to this size (inflated and compressed) are read and inflated whole (see `wholeEntry`). */
+const WHOLE_ENTRY_BYTES = 1 << 20;
 
 const utf8 = new TextDecoder("utf-8");
 
@@ -490,6 +492,39 @@ export async function openZip(source: RandomAccessSource, opts: OpenZipOptions =
     return rawData(entry, at + from, entry.compressedSize - from, `entry ${entry.name}`);
   }
 
+  /** A small entry's bytes read at once (one read of the shared handle) and inflated at once. */
+  async function wholeEntry(entry: ZipEntry, start: number, where: string): Promise<PullReader> {
+    const raw = entry.compressedSize === 0
+      ? new Uint8Array(0)
+      : await source.read(start, entry.compressedSize);
+    if (raw.length < entry.compressedSize) {
+      throw fail("cut_short", `${where} is cut short: the file ends inside it (truncated archive)`, entry);
+    }
+    let bytes: Uint8Array = raw;
+    if (entry.method === 8) {
+      try {
+        // One byte more than announced tells an entry that inflates beyond its size, without inflating it all.
+        bytes = inflateRawSync(raw, { maxOutputLength: entry.size + 1 });
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") throw e;
+        throw fail("size", `${where} is damaged: it inflates beyond its ${entry.size} bytes`, entry);
+      }
+    }
+    let at = 0;
+    return {
+      read() {
+        if (at >= bytes.length) return Promise.resolve({ done: true, value: undefined });
+        const value = bytes.subarray(at, at + ZIP_READ_CHUNK);
+        at += value.length;
+        return Promise.resolve({ done: false, value });
+      },
+      cancel() {
+        at = bytes.length;
+        return Promise.resolve();
+      },
+    };
+  }
+
   function open(
     entry: ZipEntry,
     opts: { signal?: AbortSignal; limits?: ZipLimits } = {},
@@ -505,6 +540,13 @@ export async function openZip(source: RandomAccessSource, opts: OpenZipOptions =
     async function start(): Promise<PullReader> {
       const at = await dataStart(entry);
       if (limits && entry.size > limits.maxEntryBytes) throw tooLarge();
+      // A small entry read for a caller without limits (a backup's file) is read and inflated in one go:
+      // a zlib stream per file (its window, its 256 KiB output buffer, its stream objects) cost more than
+      // the file, and thousands of them kept ~100 MB alive between collections (measured on 16,500
+      // files of 2 KB–8 MB through Storage: peak RSS 330 MB).
+      if (!limits && entry.size <= WHOLE_ENTRY_BYTES && entry.compressedSize <= WHOLE_ENTRY_BYTES) {
+        return wholeEntry(entry, at, where);
+      }
       const raw = rawData(entry, at, entry.compressedSize, where);
       return entry.method === 8 ? inflate(raw) : raw.getReader();
     }

@@ -6,6 +6,7 @@
  * lease, so a row whose lease ran out and that the archive took stays the archive's.
  */
 import type { Sql } from "../deps.ts";
+import { retryOnDeadlock } from "./deadlock_retry.ts";
 
 /** One claimed row and its token. */
 export interface BackupClaim {
@@ -47,9 +48,11 @@ export async function claimBackupFiles(
   const out = new Map<number, BackupClaim>();
   if (odooIds.length === 0) return out;
   // leased_until as text: a JS Date would drop the microseconds the token is compared with.
-  const rows = await sql<{ id: string; odoo_id: number; leased_until: string }[]>`
+  const rows = await retryOnDeadlock(() =>
+    sql<{ id: string; odoo_id: number; leased_until: string }[]>`
     select id, odoo_id, leased_until::text as leased_until
-      from passerelle.claim_backup_files(${odooIds}::integer[], make_interval(secs => ${leaseS}))`;
+      from passerelle.claim_backup_files(${odooIds}::integer[], make_interval(secs => ${leaseS}))`
+  );
   for (const r of rows) {
     out.set(r.odoo_id, { id: Number(r.id), odooId: r.odoo_id, leasedUntil: r.leased_until });
   }
@@ -85,6 +88,29 @@ export async function releaseClaims(sql: Sql, claims: BackupClaim[]): Promise<nu
   const [{ n }] = await sql<{ n: number }[]>`
     select passerelle.release_backup_files(${sql.json(body as never)}) as n`;
   return n;
+}
+
+/**
+ * Renews these claims for another `leaseS` seconds (the import's heartbeat), updating each claim's token
+ * in place; returns the ids of the claims that could not be renewed (their lease ran out and the row was
+ * taken, or it is no longer claimed): they are no longer this import's.
+ */
+export async function renewClaims(sql: Sql, claims: BackupClaim[], leaseS: number): Promise<Set<number>> {
+  const lost = new Set(claims.map((c) => c.id));
+  if (claims.length === 0) return lost;
+  const byId = new Map(claims.map((c) => [c.id, c]));
+  const body = claims.map((c) => ({ id: c.id, leased_until: c.leasedUntil }));
+  const rows = await retryOnDeadlock(() =>
+    sql<{ id: string; leased_until: string }[]>`
+    select id, leased_until::text as leased_until
+      from passerelle.renew_backup_files(${sql.json(body as never)}, make_interval(secs => ${leaseS}))`
+  );
+  for (const r of rows) {
+    const id = Number(r.id);
+    byId.get(id)!.leasedUntil = r.leased_until;
+    lost.delete(id);
+  }
+  return lost;
 }
 
 /** Which of these attachments still need their file and are held by no one, as the table says. */

@@ -45,13 +45,16 @@ import {
   claimBackupFiles,
   type ClaimedDone,
   type ClaimedFailure,
-  filesLeft,
   recordClaimed,
   releaseClaims,
+  renewClaims,
 } from "./backup_claims.ts";
 import { type VerifiedBody, verifiedBody } from "./verified_body.ts";
 
 const MIB = 1 << 20;
+
+/** Rows claimed per statement. */
+const CLAIM_CHUNK = 5000;
 
 /** sha1 of zero bytes: the content of Odoo's empty attachments. */
 export const EMPTY_SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
@@ -83,26 +86,27 @@ export interface ImportDeps {
   flushMs?: number;
   /** Tries of a storage call that failed with a retryable error (default 3). */
   attempts?: number;
-  /** Seconds a claimed row is held (default 300: the archive's LEASE_S is 180). */
+  /**
+   * Seconds a claimed row is held (default 120: the archive's LEASE_S is 180); the claims are renewed
+   * every third of it while the import runs (a heartbeat), so a killed import's rows go back to the
+   * queue within this time.
+   */
   leaseS?: number;
-  /** Files claimed at once ahead of the workers (default twice the concurrency). */
-  claimBatch?: number;
-  /** How often the files left are counted again from the table, for the ETA (default 5 s). */
-  refreshMs?: number;
   /**
    * Bytes of file bodies in flight at once (default 6 MiB: one big file at a time, or many small ones),
-   * each file weighing up to the 6 MiB chunk a store buffers (`byte_budget.ts`). Measured against the
-   * Storage stand-in on 38 files of 5–50 MB, 5 at once: peak RSS 285–330 MB unbounded, 227 MB with
-   * 12 MiB, 182–200 MB with 6 MiB (and `collectGarbage`).
+   * each file weighing what the store holds of it (`putBufferBytes`: Supabase's buffers up to its 6 MiB
+   * chunk, the local store's streams), `byte_budget.ts`. Measured against the Storage stand-in on 38
+   * files of 5–50 MB, 5 at once: peak RSS 285–330 MB unbounded, 227 MB with 12 MiB, 182–200 MB with
+   * 6 MiB (and `collectGarbage`).
    */
   inFlightBytes?: number;
   /**
    * Frees what the uploads left behind (`gc` when the process runs with `--v8-flags=--expose-gc`, as
-   * `deno task import-dump` does), called every 16 MiB read: the read and upload buffers of finished
-   * chunks are garbage V8 only collects once about 64 MB of it piled up, a third of the 200 MB the
-   * import may take (measured: 227 MB peak without, 173 MB with a collection every 100 ms).
+   * `deno task import-dump` does; `minor`: the young generation only): the read and upload buffers of
+   * finished chunks are garbage V8 only collects once about 64 MB of it piled up, a third of the 200 MB
+   * the import may take (see `maybeCollect`).
    */
-  collectGarbage?: () => void;
+  collectGarbage?: (minor?: boolean) => void;
 }
 
 /** What an import did (or, with `dryRun`, would do). */
@@ -360,14 +364,15 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     return finish();
   }
 
-  // 3. Store.
+  // 3. Store. What the scan and the plan left (the dump's rows, the zip's directory, query results) is
+  // collected first: the uploads' buffers come on top of what is live, not of that garbage.
+  d.collectGarbage?.();
   progress.phase = "storing";
   progress.startedAt = clock();
   report();
-  const leaseS = d.leaseS ?? 300;
-  const claimBatch = Math.max(1, d.claimBatch ?? concurrency * 2);
-  const refreshMs = d.refreshMs ?? 5000;
+  const leaseS = d.leaseS ?? 120;
 
+  // leased_until is filled in as the batch is recorded: a heartbeat may have renewed the claim meanwhile.
   let buffer: { done: ClaimedDone[]; failed: ClaimedFailure[]; failures: typeof failures } = {
     done: [],
     failed: [],
@@ -377,14 +382,21 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   let flushing: Promise<void> = Promise.resolve();
   let fatal: unknown = null;
   let collectedAt = 0;
-  /** Collects the garbage once 16 MiB more went through (checked as bytes pass and as files end). */
+  let majorAt = 0;
+  /**
+   * Collects the garbage as bytes pass and as files end: a young-generation collection every 2 MiB (the
+   * read, inflate and upload buffers of finished chunks die young; 0.3 ms each), a full one every 32 MiB
+   * (5 ms: what was promoted meanwhile).
+   */
   const maybeCollect = () => {
-    if (d.collectGarbage && progress.bytesDone - collectedAt >= 16 * MIB) {
+    if (d.collectGarbage && progress.bytesDone - collectedAt >= 2 * MIB) {
       collectedAt = progress.bytesDone;
-      d.collectGarbage();
+      const major = progress.bytesDone - majorAt >= 32 * MIB;
+      if (major) majorAt = progress.bytesDone;
+      d.collectGarbage(!major);
     }
   };
-  /** Claims taken and not yet recorded (given back if the import stops). */
+  /** Claims taken and not yet recorded (renewed by the heartbeat; given back if the import stops). */
   const open = new Map<number, BackupClaim>();
 
   const flush = (): Promise<void> => {
@@ -394,7 +406,12 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     flushing = flushing.then(async () => {
       if (fatal) return;
       try {
-        const r = await recordClaimed(d.sql, batch.done, batch.failed);
+        // A claim the heartbeat could not renew (its lease ran out, the archive took the row) is gone.
+        const done = batch.done.filter((x) => open.has(x.id));
+        const failed = batch.failed.filter((x) => open.has(x.id));
+        for (const x of [...done, ...failed]) x.leased_until = open.get(x.id)!.leasedUntil;
+        const r = await recordClaimed(d.sql, done, failed);
+        for (const x of [...done, ...failed]) open.delete(x.id);
         const doneIds = new Set(r.done);
         const failedIds = new Set(r.failed);
         // A claim whose lease ran out and that the archive took meanwhile is the archive's to finish.
@@ -416,7 +433,6 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     }
     if (o.kind === "failed") {
       const claim = o.claim!;
-      open.delete(claim.id);
       buffer.failed.push({
         id: o.target.id,
         leased_until: claim.leasedUntil,
@@ -427,7 +443,6 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       buffer.failures.push({ att: o.att, target: o.target, error: o.error });
     } else {
       const claim = o.item.claim!;
-      open.delete(claim.id);
       buffer.done.push({
         id: o.item.target.id,
         leased_until: claim.leasedUntil,
@@ -569,53 +584,50 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
     }
   };
 
-  // Claims are taken a batch at a time, just ahead of the workers, one claim statement at once.
-  let next = 0;
+  // Every planned row is claimed before the first file is read, so that while this import runs the
+  // archive's calls find none of them to take (they claim nothing and chain nothing) and store only what
+  // the backup lacks; rows the archive holds by then are left to it. A heartbeat renews the claims
+  // (every third of the lease), in the recording queue so that a batch is recorded under the token it
+  // holds; a claim it could not renew (the lease ran out, the archive took the row) leaves this import.
   const ready: Item[] = [];
-  let claiming: Promise<void> | null = null;
-  let lastRefresh = clock();
-  const claimMore = async () => {
-    while (ready.length === 0 && next < items.length && !signal?.aborted && !fatal) {
-      const batch = items.slice(next, next + claimBatch);
-      next += batch.length;
-      const claims = await claimBackupFiles(d.sql, batch.map((i) => i.att.id), leaseS);
-      for (const item of batch) {
-        const claim = claims.get(item.att.id);
-        if (!claim) leftToOthers(item.size);
-        else {
-          item.claim = claim;
-          open.set(claim.id, claim);
-          ready.push(item);
-        }
+  for (let at = 0; at < items.length && !signal?.aborted; at += CLAIM_CHUNK) {
+    const batch = items.slice(at, at + CLAIM_CHUNK);
+    const claims = await claimBackupFiles(d.sql, batch.map((i) => i.att.id), leaseS);
+    for (const item of batch) {
+      const claim = claims.get(item.att.id);
+      if (!claim) leftToOthers(item.size);
+      else {
+        item.claim = claim;
+        open.set(claim.id, claim);
+        ready.push(item);
       }
-      if (clock() - lastRefresh >= refreshMs) {
-        // What is left, from the table: files the archive stored or holds meanwhile leave the ETA at once.
-        lastRefresh = clock();
-        const rest = items.slice(next);
-        const left = await filesLeft(d.sql, rest.map((i) => i.att.id));
-        if (left.size < rest.length) {
-          for (const i of rest) if (!left.has(i.att.id)) leftToOthers(i.size);
-          items.splice(next, rest.length, ...rest.filter((i) => left.has(i.att.id)));
-        }
-      }
-      report();
     }
-  };
-  const take = async (): Promise<Item | undefined> => {
-    while (ready.length === 0 && next < items.length && !signal?.aborted && !fatal) {
-      claiming ??= claimMore().finally(() => (claiming = null));
+  }
+  report();
+  const renew = () => {
+    flushing = flushing.then(async () => {
+      if (fatal || open.size === 0) return;
       try {
-        await claiming;
+        const lost = await renewClaims(d.sql, [...open.values()], leaseS);
+        if (lost.size === 0) return;
+        for (const id of lost) open.delete(id);
+        const kept = ready.filter((i) => !lost.has(i.claim!.id));
+        for (const i of ready) if (lost.has(i.claim!.id)) leftToOthers(i.size);
+        ready.splice(0, ready.length, ...kept);
+        report();
       } catch (e) {
         fatal ??= e;
       }
-    }
-    return signal?.aborted || fatal ? undefined : ready.shift();
+    });
   };
+  const heartbeat = setInterval(renew, (leaseS * 1000) / 3);
+  const take = (): Item | undefined => (signal?.aborted || fatal ? undefined : ready.shift());
   const budget = byteBudget(d.inFlightBytes ?? 6 * MIB);
   const worker = async () => {
-    for (let item = await take(); item; item = await take()) {
-      const release = await budget.acquire(Math.min(item.size, 6 * MIB));
+    for (let item = take(); item; item = take()) {
+      const release = await budget.acquire(
+        d.store.putBufferBytes?.(item.size) ?? Math.min(item.size, 6 * MIB),
+      );
       try {
         push(await storeOne(item));
       } finally {
@@ -623,9 +635,13 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
+  } finally {
+    clearInterval(heartbeat);
+  }
   await flush();
-  summary.abandoned += ready.length + items.length - next;
+  summary.abandoned += ready.length;
   // Claims not finished (interrupted) go back to the queue at once, for the archive or the next run.
   if (open.size) {
     try {

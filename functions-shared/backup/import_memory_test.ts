@@ -9,6 +9,7 @@ import { seedOdooLeads } from "../../scripts/testing/seed.ts";
 import { createTestDatabase, testClusterUrl } from "../../scripts/testing/test_database.ts";
 import { mintJwt, startStorageStandin } from "../../scripts/storage_standin/server.ts";
 import { writeDatasetBackup } from "./testdata/dataset_backup.ts";
+import { IMPORT_ENV, IMPORT_V8_FLAGS } from "./testdata/import_child.ts";
 
 Deno.test("import-dump of a backup of files of 5 to 50 MB (281 MB), 5 at once through Storage: peak RSS under 200 MB, every file stored", async () => {
   const dataset = generateDataset({
@@ -32,7 +33,8 @@ Deno.test("import-dump of a backup of files of 5 to 50 MB (281 MB), 5 at once th
     const key = await mintJwt(jwtSecret, { role: "service_role" });
     const child = new URL("./testdata/import_child.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--v8-flags=--expose-gc", child, backup.zip!, db.url, standin.url, key, "5"],
+      args: ["run", "-A", IMPORT_V8_FLAGS, child, backup.zip!, db.url, standin.url, key, "5"],
+      env: IMPORT_ENV,
       stdout: "piped",
       stderr: "piped",
     }).output();

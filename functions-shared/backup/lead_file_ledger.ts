@@ -6,6 +6,7 @@
  * first (`backup_claims.ts`), so that a row the archive claims meanwhile stays the archive's. Both store
  * a file under the same key (`archiveKey`), so neither can leave a second copy.
  */
+import { retryOnDeadlock } from "./deadlock_retry.ts";
 import type { Sql } from "../deps.ts";
 
 /** A `lead_files` row as the import plans with it. */
@@ -134,7 +135,8 @@ export async function createMissingLeadFiles(
   const created: number[] = [];
   const leadMissing: number[] = [];
   for (const batch of chunks(files, 1000)) {
-    const rows = await sql<{ odoo_id: number; created: boolean; has_lead: boolean }[]>`
+    const rows = await retryOnDeadlock(() =>
+      sql<{ odoo_id: number; created: boolean; has_lead: boolean }[]>`
       with a as (
         select * from jsonb_to_recordset(${sql.json(batch as never)}) as a(
           odoo_id integer, res_id integer, name text, mimetype text, checksum text, file_size bigint,
@@ -154,7 +156,8 @@ export async function createMissingLeadFiles(
       select a.odoo_id,
              exists (select 1 from ins where ins.odoo_id = a.odoo_id) as created,
              exists (select 1 from l where l.odoo_id = a.odoo_id) as has_lead
-        from a`;
+        from a`
+    );
     for (const r of rows) {
       if (r.created) created.push(r.odoo_id);
       else if (!r.has_lead) leadMissing.push(r.odoo_id);

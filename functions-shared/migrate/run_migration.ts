@@ -5,9 +5,10 @@
  *   1. checks (`preconditions.ts`), and schedules the cron jobs that are missing;
  *   2. leads: fires `sync-odoo-leads` (its chain reads every lead), and `archive-odoo-files` along;
  *   3. files, once the leads are synced (a file needs its lead): the backup import if a zip is given,
- *      the archive paused meanwhile (they could share the queue, `backup_claims.ts`, but the archive
- *      reads through Odoo's API, slower: the files it held would finish later than the backup's), then
- *      the archive for what the backup did not hold; without a zip, the archive alone;
+ *      the archive going on meanwhile on the same queue (`backup_claims.ts`): the import claims every
+ *      file the backup holds before it reads the first and renews its claims while it runs, so the
+ *      archive's calls find nothing of them to take and chain nothing; what the backup lacks is the
+ *      archive's (a discovery pass once the import ended finds it all); without a zip, the archive alone;
  *   4. the lead CSV, once the leads are synced, so that its duplicates against Odoo's leads are found;
  *   5. the activities CSV, once the lead CSV is committed, so that the leads they name exist;
  *   6. the chatter, once the leads are synced (and the backup imported, its chatter with it: import-dump's
@@ -182,24 +183,12 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
   };
   start(leads);
   start(files);
-  // With a backup, the archive waits for it (its cron calls and chains do nothing while paused); a pause
-  // the user set is theirs and stays.
-  const [control] = await d.sql<{ paused: boolean }[]>`
-    select paused from passerelle.controls where function_name = 'archive-odoo-files'`;
-  const pausedHere = Boolean(i.zip) && !control?.paused;
-  if (pausedHere) await d.sql`select passerelle.pause('archive-odoo-files')`;
-  const resumeArchive = async () => {
-    if (pausedHere) await d.sql`select passerelle.resume('archive-odoo-files')`;
-  };
-  try {
-    return await follow();
-  } finally {
-    await resumeArchive();
-  }
+  return await follow();
 
   async function follow(): Promise<MigrationResult> {
     await d.invoke("sync-odoo-leads");
-    if (!i.zip) await d.invoke("archive-odoo-files");
+    // As its cron job would: with a backup too (the import's claims keep it off the backup's files).
+    await d.invoke("archive-odoo-files");
 
     const samples = new Map<Part, Sample[]>();
     const rateOf = (p: Part) => {
@@ -284,7 +273,6 @@ export async function runMigration(d: MigrateDeps, i: MigrationInputs): Promise<
           },
         ).finally(async () => {
           // The archive takes over what the backup did not hold (and anything it gave back).
-          await resumeArchive();
           await askDiscovery();
           dumpDone = true;
         });

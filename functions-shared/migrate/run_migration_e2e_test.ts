@@ -130,9 +130,16 @@ Deno.test("deno task migrate's logic: sync, backup import with the archive, lead
     assert.equal(f.done, f.total - links);
     assert.equal(r.parts[1].done, f.done);
     assert.ok(r.dumpSummary!.uploaded + r.dumpSummary!.copied > 0, "the backup import stored files");
+    // The archive ran along (never paused) and the two shared the files: each stored by one of them.
     const [control] = await db
       .sql`select paused from passerelle.controls where function_name = 'archive-odoo-files'`;
-    assert.equal(control.paused, false, "the archive, paused while the backup was imported, runs again");
+    assert.notEqual(control?.paused, true, "the archive is not paused");
+    const [{ calls, archived }] = await db.sql`
+      select count(*)::int as calls, coalesce(sum(migrated), 0)::int as archived from public.migration_logs
+       where function_name = 'archive-odoo-files'`;
+    assert.ok(calls > 0, "archive-odoo-files was called during the migration");
+    const s = r.dumpSummary!;
+    assert.equal(archived + s.uploaded + s.copied + s.alreadyStored, f.done, "each file stored once");
 
     // Order: the lead CSV started once the leads were synced, the activities once it was committed.
     const [leadsPart, filesPart, chatterPart, leadCsvPart, actPart] = r.parts;

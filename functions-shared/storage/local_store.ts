@@ -45,6 +45,9 @@ interface Sidecar {
 
 const FALLBACK_TYPE = "application/octet-stream";
 
+/** What a streamed put holds at once: a read of the source and a write in progress, with room to spare. */
+const STREAMED_BYTES = 1 << 20;
+
 function isNotFound(e: unknown): boolean {
   return e instanceof Deno.errors.NotFound;
 }
@@ -245,6 +248,9 @@ export function localStore(options: LocalStoreOptions): ObjectStore {
         { cause: problem },
       );
     },
+
+    // A stream is written as it comes, a chunk at a time: the body's reads are all it holds.
+    putBufferBytes: (size) => Math.min(size, STREAMED_BYTES),
 
     async put(key, body, opts: PutOptions) {
       assertValidKey("upload", key);

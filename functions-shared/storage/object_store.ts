@@ -65,6 +65,13 @@ export interface ObjectStore {
    */
   put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, opts: PutOptions): Promise<void>;
 
+  /**
+   * Most bytes a `put` of a body of this size holds in memory at once (what a caller bounding its
+   * uploads' memory counts): a store that buffers a chunk says so, one that streams says its read
+   * size. Absent: the whole body up to 6 MiB.
+   */
+  putBufferBytes?(size: number): number;
+
   /** Copies an object within the bucket; never overwrites (`storage_duplicate`). */
   copy(fromKey: string, toKey: string): Promise<void>;
 

@@ -38,6 +38,11 @@ export interface SupabaseStoreOptions {
   chunkBytes?: number;
 }
 
+/** Chunk buffers kept for reuse: two for a TUS upload and one for a body read whole. */
+const POOL_KEEP = 3;
+/** Bodies read whole above this size take a kept buffer; smaller ones get their own. */
+const POOLED_FROM = 1 << 20;
+
 type Result<T> = { data: T; error: null } | { data: null | T; error: StorageFailure & Error };
 
 /** The key as it must appear in a URL path: see the module comment for why so little is encoded. */
@@ -65,6 +70,16 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
   });
   const files = () => client.storage.from(bucket);
   let bucketSeenAt = -Infinity;
+  /**
+   * Chunk buffers kept for the next uploads (a TUS upload takes two, a body over 1 MiB one): a fresh
+   * 6 MiB buffer per file is garbage that lives long enough to reach V8's old generation, freed only by
+   * a full collection, so a stream of big files piled them up (tens of MB of RSS).
+   */
+  const pool: Uint8Array<ArrayBuffer>[] = [];
+  const take = () => pool.pop() ?? new Uint8Array(chunkBytes);
+  const give = (...bufs: Uint8Array<ArrayBuffer>[]) => {
+    for (const b of bufs) if (pool.length < POOL_KEEP) pool.push(b);
+  };
 
   /** Runs a supabase-js call, once more after a network failure, and maps its error. */
   async function call<T>(op: string, key: string, fn: () => Promise<Result<T>>): Promise<T> {
@@ -180,6 +195,9 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
       bucketSeenAt = performance.now();
     },
 
+    // A body up to one chunk is read whole and sent; a bigger one goes by TUS, two chunks at a time.
+    putBufferBytes: (size) => (size <= chunkBytes ? size : 2 * chunkBytes),
+
     async put(key, body, opts) {
       assertValidKey("upload", key);
       if (body instanceof Uint8Array) {
@@ -192,22 +210,33 @@ export function supabaseStore(options: SupabaseStoreOptions): ObjectStore {
         const tus = { fetch: doFetch, storageUrl, apiKey: serviceRoleKey, bucket, key, chunkBytes };
         const upsert = Boolean(opts.upsert);
         if (size !== undefined && size > chunkBytes) {
-          return await tusUpload(
-            { ...tus, contentType: opts.contentType, upsert, size },
-            reader,
-            new Uint8Array(chunkBytes),
-          );
+          const [a, b] = [take(), take()];
+          try {
+            return await tusUpload({ ...tus, contentType: opts.contentType, upsert, size }, reader, a, 0, b);
+          } finally {
+            give(a, b);
+          }
         }
         // Small or unknown: read up to one chunk; a body that ends there goes the standard way.
-        const buf = new Uint8Array(size ?? chunkBytes);
-        const n = await reader.fill(buf);
-        const more = n === buf.byteLength && await reader.more();
-        if (size !== undefined) {
-          checkSize(key, size, n, more);
-          return await uploadSmall(key, buf, opts);
+        const pooled = size === undefined || size > POOLED_FROM ? take() : null;
+        try {
+          const buf = pooled ? pooled.subarray(0, size ?? chunkBytes) : new Uint8Array(size!);
+          const n = await reader.fill(buf);
+          const more = n === buf.byteLength && await reader.more();
+          if (size !== undefined) {
+            checkSize(key, size, n, more);
+            return await uploadSmall(key, buf, opts);
+          }
+          if (!more) return await uploadSmall(key, buf.subarray(0, n), opts);
+          const second = take();
+          try {
+            await tusUpload({ ...tus, contentType: opts.contentType, upsert }, reader, pooled!, n, second);
+          } finally {
+            give(second);
+          }
+        } finally {
+          if (pooled) give(pooled);
         }
-        if (!more) return await uploadSmall(key, buf.subarray(0, n), opts);
-        await tusUpload({ ...tus, contentType: opts.contentType, upsert }, reader, buf, n);
       } catch (e) {
         await reader.cancel(e);
         throw e;

@@ -4,7 +4,8 @@
  * supabase-js has no TUS client, and the standard upload path is capped by `UPLOAD_FILE_SIZE_LIMIT_STANDARD`
  * (50 MB upstream) while TUS goes to the global limit. Chunks are exactly 6 MiB except the last, the size
  * Supabase requires ("it must be set to 6MB (for now)": S3 multipart parts must be at least 5 MiB), and
- * each is read into one reused buffer, so memory stays flat whatever the body's size.
+ * they are read into two reused buffers (the next read while the last is sent), so memory stays flat
+ * whatever the body's size.
  *
  * Protocol (storage.md section 10): `POST /storage/v1/upload/resumable` with `upload-metadata`
  * (bucketName, objectName, contentType, cacheControl; base64), `upload-length` or
@@ -71,6 +72,8 @@ export async function tusUpload(
   reader: ChunkReader,
   buf: Uint8Array<ArrayBuffer>,
   filled = 0,
+  /** The second buffer (as large as `buf`), when the caller reuses buffers across uploads. */
+  second?: Uint8Array<ArrayBuffer>,
 ): Promise<void> {
   const auth = {
     authorization: `Bearer ${o.apiKey}`,
@@ -133,58 +136,74 @@ export async function tusUpload(
     }
   };
 
+  /** Sends one chunk, resumed once from the server's offset after a network failure. */
+  const send = async (chunk: Uint8Array<ArrayBuffer>, offset: number, end: number, length: number | null) => {
+    let answer: Response | null = null;
+    for (let attempt = 0; attempt < 2 && answer === null; attempt++) {
+      try {
+        answer = await patch(chunk, offset, length);
+      } catch (e) {
+        const at = await serverOffset();
+        if (at === end) break; // the chunk arrived, only the answer was lost
+        if (attempt === 1 || at !== offset) throw networkError(o.key, e);
+      }
+    }
+    if (answer) {
+      if (answer.status !== 204) {
+        const f = await failureFromResponse(answer);
+        if (answer.status === 409 && !/already exists/i.test(f.message ?? "")) {
+          // "Upload-Offset conflict": another writer or a lost chunk; starting over later may succeed.
+          throw new PasserelleError(
+            "storage_unavailable",
+            `Storage could not upload "${o.key}": ${(f.message ?? "").trim()} at byte ${offset}`,
+            true,
+            { cause: f },
+          );
+        }
+        throw storageError("upload", o.key, f);
+      }
+      await answer.body?.cancel();
+      const at = Number(answer.headers.get("upload-offset"));
+      if (at !== end) {
+        throw new PasserelleError(
+          "storage_error",
+          `Storage could not upload "${o.key}": the server is at byte ${at}, expected ${end}`,
+        );
+      }
+    }
+  };
+
+  // Two buffers: the next chunk is read while the one before is on its way (reading and sending
+  // overlap, about twice the throughput of one buffer), so an upload holds two chunks at most.
+  let cur = buf;
+  let spare: Uint8Array<ArrayBuffer> | null = second ?? null;
   let offset = 0;
+  let n = filled > 0 ? filled : await reader.fill(cur);
   try {
     for (;;) {
-      const n = filled > 0 ? filled : await reader.fill(buf);
-      filled = 0;
       const end = offset + n;
       let last: boolean;
       if (o.size !== undefined) {
         if (end > o.size) throw sizeError(o.key, o.size, `more than ${o.size}`);
-        if (n < buf.byteLength && end < o.size) throw sizeError(o.key, o.size, String(end));
+        if (n < cur.byteLength && end < o.size) throw sizeError(o.key, o.size, String(end));
         last = end === o.size;
         if (last && await reader.more()) throw sizeError(o.key, o.size, `more than ${o.size}`);
       } else {
-        last = n < buf.byteLength || !(await reader.more());
+        last = n < cur.byteLength || !(await reader.more());
       }
-      const chunk = buf.subarray(0, n);
       const length = o.size === undefined && last ? end : null;
-      let answer: Response | null = null;
-      for (let attempt = 0; attempt < 2 && answer === null; attempt++) {
-        try {
-          answer = await patch(chunk, offset, length);
-        } catch (e) {
-          const at = await serverOffset();
-          if (at === end) break; // the chunk arrived, only the answer was lost
-          if (attempt === 1 || at !== offset) throw networkError(o.key, e);
-        }
+      const sending = send(cur.subarray(0, n), offset, end, length);
+      if (last) {
+        await sending;
+        return;
       }
-      if (answer) {
-        if (answer.status !== 204) {
-          const f = await failureFromResponse(answer);
-          if (answer.status === 409 && !/already exists/i.test(f.message ?? "")) {
-            // "Upload-Offset conflict": another writer or a lost chunk; starting over later may succeed.
-            throw new PasserelleError(
-              "storage_unavailable",
-              `Storage could not upload "${o.key}": ${(f.message ?? "").trim()} at byte ${offset}`,
-              true,
-              { cause: f },
-            );
-          }
-          throw storageError("upload", o.key, f);
-        }
-        await answer.body?.cancel();
-        const at = Number(answer.headers.get("upload-offset"));
-        if (at !== end) {
-          throw new PasserelleError(
-            "storage_error",
-            `Storage could not upload "${o.key}": the server is at byte ${at}, expected ${end}`,
-          );
-        }
-      }
+      spare ??= new Uint8Array(cur.byteLength);
+      const next = spare;
+      const [, got] = await Promise.all([sending, reader.fill(next)]);
+      spare = cur;
+      cur = next;
       offset = end;
-      if (last) return;
+      n = got;
     }
   } catch (e) {
     await reader.cancel(e);

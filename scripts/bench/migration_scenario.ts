@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import {
   type DatasetBackup,
-  writeDatasetBackup,
+  writeDatasetZip,
 } from "../../functions-shared/backup/testdata/dataset_backup.ts";
 import { generateLeadCsv } from "../../functions-shared/imports/testdata/lead_csv.ts";
 import { generateActivitiesCsv } from "../../functions-shared/migrate/testdata/activities_csv.ts";
@@ -68,6 +68,28 @@ export interface Scenario {
   leadsCsv: string;
   activitiesCsv: string;
   scale: Scale;
+  /** Read from the cache (an earlier run wrote it). */
+  cached: boolean;
+}
+
+/** The dataset's seed: with the scale, it keys the cache. */
+export const SEED = 2026;
+
+/**
+ * Where a scenario is kept between runs: `$PASSERELLE_BENCH_CACHE` (default `/tmp/passerelle-bench-cache`),
+ * one folder per scale and seed, so a 12.6 GB backup is written once.
+ */
+export function scenarioDir(scaleName: string): string {
+  const root = Deno.env.get("PASSERELLE_BENCH_CACHE") ?? "/tmp/passerelle-bench-cache";
+  return join(root, `migration-${scaleName}-seed${SEED}-v1`);
+}
+
+async function readCached(meta: string): Promise<Omit<DatasetBackup, "folder" | "zip"> | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(meta));
+  } catch {
+    return null;
+  }
 }
 
 function rng(seed: number) {
@@ -100,14 +122,17 @@ export function fileSizes(n: number, s: Pick<Scale, "minBytes" | "maxBytes" | "t
   return sizes(Math.sqrt(lo * hi));
 }
 
-/** Builds the dataset (sizes only: contents are generated when read) and writes backup and CSVs. */
+/**
+ * Builds the dataset (sizes only: contents are generated when read) and writes the backup and the CSVs
+ * under `dir`, or finds them there from an earlier run (`scenarioDir()`).
+ */
 export async function writeScenario(clusterUrl: string, scale: Scale, dir: string): Promise<Scenario> {
   // The simulator's own specials (one orphan, hostile names) come with its attachments; ours are added.
   const dataset = generateDataset({
     leads: scale.leads,
     attachments: 0,
     activities: 0,
-    seed: 2026,
+    seed: SEED,
     idGaps: false,
   });
   const leadIds = dataset.table("crm.lead").rows.map((r) => r.id as number);
@@ -162,15 +187,29 @@ export async function writeScenario(clusterUrl: string, scale: Scale, dir: strin
     dataset.addAttachment(gone, { name: `orphelin ${k}.pdf`, mimetype: "application/pdf", size: 20_000 + k });
     dataset.deleteLead(gone, { keepAttachments: true });
   }
-  const backup = await writeDatasetBackup(clusterUrl, dataset, dir, {
-    zip: true,
-    checklist: scale.checklist,
-  });
-  await Deno.remove(backup.folder, { recursive: true });
+  const zip = join(dir, "odoo_backup.zip");
   const leadsCsv = join(dir, "leads.csv");
   const activitiesCsv = join(dir, "activites.csv");
+  const meta = join(dir, "scenario.json");
+  const cached = await readCached(meta);
+  if (cached) {
+    // Written by an earlier run of the same scale and seed: the dataset is the same, and so are its bytes.
+    for (const r of cached.rows) if (r.checksum) dataset.knownChecksum(r.id, r.checksum);
+    return { dataset, backup: { ...cached, folder: "", zip }, leadsCsv, activitiesCsv, scale, cached: true };
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const backup = await writeDatasetZip(clusterUrl, dataset, zip, { checklist: scale.checklist });
   await generateLeadCsv({ rows: scale.leadRows, seed: 5 }).pipeTo((await Deno.create(leadsCsv)).writable);
   await generateActivitiesCsv({ rows: scale.activityRows, leads: scale.leadRows })
     .pipeTo((await Deno.create(activitiesCsv)).writable);
-  return { dataset, backup, leadsCsv, activitiesCsv, scale };
+  // Written last: a scenario interrupted while being written is written again.
+  await Deno.writeTextFile(
+    meta,
+    JSON.stringify({
+      rows: backup.rows,
+      filestoreBytes: backup.filestoreBytes,
+      filestoreFiles: backup.filestoreFiles,
+    }),
+  );
+  return { dataset, backup, leadsCsv, activitiesCsv, scale, cached: false };
 }

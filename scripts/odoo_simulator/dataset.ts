@@ -176,6 +176,13 @@ export class OdooDataset {
     return sum;
   }
 
+  /** Records the sha1 of an attachment's content hashed elsewhere (a backup writer), so it is not hashed again. */
+  knownChecksum(id: number, sum: string): void {
+    const c = this.contents.get(id);
+    const key = c ? contentKey(c) : null;
+    if (key) this.#checksums.set(key, sum);
+  }
+
   /** Adds a binary attachment to a lead; returns its id. */
   addAttachment(
     resId: number,

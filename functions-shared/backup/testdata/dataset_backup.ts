@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { OdooDataset } from "../../../scripts/odoo_simulator/dataset.ts";
 import { chatterTables } from "./chatter_dump.ts";
 import { manifest, type OdooAttachmentRow, pgDumpOdoo, sha1Hex, zipFolderStreaming } from "./odoo_backup.ts";
+import { zip64Writer } from "./zip64_writer.ts";
 
 /** What was written. */
 export interface DatasetBackup {
@@ -97,4 +98,74 @@ export async function writeDatasetBackup(
     await zipFolderStreaming(folder, zip, { level: opts.level ?? 1 });
   }
   return { folder, zip, rows, filestoreBytes, filestoreFiles: written.size };
+}
+
+/**
+ * Writes the backup of `dataset` straight into a zip at `out` (zip64, `zip64_writer.ts`), with no
+ * extracted folder beside it: each content is made, hashed and written once, so a 12.6 GB backup takes
+ * about the time to write it. The filestore comes first and `dump.sql` last (its rows need every
+ * content's sha1); the import finds entries through the central directory, wherever they sit.
+ *
+ * @example
+ * const b = await writeDatasetZip(testClusterUrl(), dataset, "/tmp/backup.zip", { checklist: 40 });
+ */
+export async function writeDatasetZip(
+  clusterUrl: string,
+  dataset: OdooDataset,
+  out: string,
+  opts: { checklist?: number } = {},
+): Promise<DatasetBackup> {
+  const zip = await zip64Writer(out);
+  const rows: OdooAttachmentRow[] = [];
+  const written = new Set<string>();
+  let filestoreBytes = 0;
+  try {
+    for (const a of dataset.table("ir.attachment").rows) {
+      const id = a.id as number;
+      const base = {
+        id,
+        name: String(a.name),
+        res_model: (a.res_model as string) || null,
+        res_id: (a.res_id as number) || null,
+        res_field: (a.res_field as string) || null,
+        mimetype: (a.mimetype as string) || null,
+      };
+      if (a.type === "url") {
+        rows.push({
+          ...base,
+          type: "url",
+          url: String(a.url),
+          store_fname: null,
+          file_size: 0,
+          checksum: null,
+        });
+        continue;
+      }
+      const bytes = dataset.attachmentBytes(id) ?? new Uint8Array(0);
+      if (bytes.length === 0) {
+        rows.push({ ...base, store_fname: null, file_size: 0, checksum: null });
+        continue;
+      }
+      const sha1 = sha1Hex(bytes);
+      dataset.knownChecksum(id, sha1);
+      const fname = `${sha1.slice(0, 2)}/${sha1}`;
+      if (!written.has(fname)) {
+        await zip.add(`filestore/${fname}`, bytes);
+        written.add(fname);
+        filestoreBytes += bytes.length;
+      }
+      rows.push({ ...base, store_fname: fname, file_size: bytes.length, checksum: sha1 });
+    }
+    for (const fname of [...written].slice(0, opts.checklist ?? 3)) {
+      await zip.add(`filestore/checklist/${fname}`, new Uint8Array(0));
+    }
+    const dump = `${out}.dump.sql`;
+    await pgDumpOdoo(clusterUrl, rows, dump);
+    await zip.add("dump.sql", await Deno.readFile(dump));
+    await Deno.remove(dump);
+    await zip.add("manifest.json", new TextEncoder().encode(manifest()));
+  } finally {
+    await zip.close();
+  }
+  return { folder: "", zip: out, rows, filestoreBytes, filestoreFiles: written.size };
 }
