@@ -2,9 +2,9 @@
  * The step of `sync-odoo-messages`: the chatter of leads (`mail.message` of crm.lead) into
  * `lead_messages`, in keyset pages by id. A page is three Odoo reads (the messages; their tracking values,
  * with the tracked fields not known yet; their authors) and one database round trip
- * (`passerelle.sync_odoo_messages_page`, set-based, the cursor in the same transaction). As the lead sync
- * does, the first pass reads every message, later passes those written since the previous pass began
- * (`write_date >= pass_since`); a row is rewritten only when what was read differs.
+ * (`passerelle.sync_odoo_messages_page`, set-based, the cursor in the same transaction), pass by pass
+ * (`odoo_pass.ts`); a row is rewritten only when what was read differs. Archived authors (OdooBot, a
+ * former employee) are still the authors: they are read too.
  */
 import type { Sql } from "../deps.ts";
 import { PasserelleError } from "../errors.ts";
@@ -23,25 +23,9 @@ import {
   trackedFieldIds,
   TRACKING_FIELDS,
 } from "./message_row.ts";
+import { ALL, odooPass } from "./odoo_pass.ts";
 
-/** Archived authors (OdooBot, a former employee) are still the authors: read them too. */
-const ALL = { active_test: false };
 const ON_LEADS: Domain = [["model", "=", "crm.lead"]];
-
-interface State {
-  company_id: number;
-  cursor_id: number;
-  pass_since: string | null;
-  pass_high: string | null;
-  notice: string | null;
-}
-
-const passDomain = (s: State): Domain =>
-  [
-    ...ON_LEADS,
-    ...(s.pass_since ? [["write_date", ">=", s.pass_since] as const] : []),
-    ["id", ">", s.cursor_id],
-  ] as Domain;
 
 /**
  * What the sync says, once, when Odoo refuses `mail.tracking.value` to its login: Odoo 17 and 19 give that
@@ -114,52 +98,28 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
 
   return async (ctx: { sql: Sql; budget: Budget; sampleMemory?: () => void }): Promise<StepResult> => {
     const { sql, budget } = ctx;
-    const [loaded] = await sql<State[]>`
-      with company as (
-        insert into public.companies (name) values (${opts.companyName})
-        on conflict (name) do update set name = excluded.name returning id),
-      ensured as (
-        insert into public.sync_state (source, company_id) select ${source}, id from company
-        on conflict (source) do nothing)
-      select (select id from company)::int as company_id, coalesce(s.cursor_id, 0)::int as cursor_id,
-             to_char(s.pass_since, 'YYYY-MM-DD HH24:MI:SS') as pass_since,
-             to_char(s.pass_high, 'YYYY-MM-DD HH24:MI:SS') as pass_high, s.notice
-        from (select 1) one left join public.sync_state s on s.source = ${source}`;
-    let state = loaded;
+    const pass = odooPass(odoo, sql, { source, model: "mail.message", on: ON_LEADS });
+    let state = await pass.load(opts.companyName);
     let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false, passStarted = false;
     // Odoo reads the next page while PostgreSQL writes this one; a page read for a call whose budget then
     // ends is dropped (the cursor did not move past it: the next call reads it again).
     let next: ReturnType<typeof readPage> | null = null;
     while (!budget.spent()) {
       if (state.pass_high === null) {
-        const [newest] = await odoo.searchRead<OdooMessage>("mail.message", ON_LEADS, {
-          fields: ["write_date"],
-          order: "write_date desc",
-          limit: 1,
-          context: ALL,
-        });
-        const high = newest && newest.write_date ? newest.write_date : "1970-01-01 00:00:00";
-        await sql`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
-                   where source = ${source}`;
-        state = { ...state, pass_high: high };
+        state = await pass.begin(state);
         passStarted = true;
       }
-      const page = await (next ?? readPage(passDomain(state)));
+      const page = await (next ?? readPage(pass.domain(state)));
       next = null;
       if (page.messages.length === 0) {
-        // An empty page ends the pass; the next one reads what was written since it began.
-        await sql`
-          update public.sync_state
-             set phase = 'incremental', pass_since = pass_high, pass_high = null, cursor_id = 0,
-                 passes = passes + 1, caught_up_at = now(), pass_started_at = null, updated_at = now()
-           where source = ${source}`;
+        await pass.end();
         passDone = true;
         break;
       }
       const rows = messageRows(page.messages, page.trackings, fields, page.authors);
       const last = page.messages[page.messages.length - 1].id;
       if (!budget.spent()) {
-        next = readPage(passDomain({ ...state, cursor_id: last }));
+        next = readPage(pass.domain({ ...state, cursor_id: last }));
         next.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
       }
       const [r] = await sql<{ inserted: number; updated: number; unchanged: number }[]>`
@@ -181,9 +141,7 @@ export function messageSync(odoo: OdooReader, opts: { companyName: string; pageS
                                  where source = ${source} and notice is null returning 1`;
       if (said) errors.push(notice);
     }
-    const remaining = passDone
-      ? 0
-      : await odoo.searchCount("mail.message", passDomain(state), { context: ALL });
+    const remaining = passDone ? 0 : await pass.remaining(state);
     return {
       migrated: inserted + updated + linked,
       failed: 0,
