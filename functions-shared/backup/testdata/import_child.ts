@@ -4,10 +4,10 @@
  * service-role key, as `deno task import-dump` does (timed requests, 5 at once, `--create-missing`), or
  * into a local bucket directory with `local:<dir>` as the project URL; then prints its peak RSS (VmHWM)
  * and its summary (failures aside) as one JSON line. Run it with `IMPORT_V8_FLAGS` and `IMPORT_ENV`, as the task is.
- * With `PASSERELLE_MEMORY_TRACE=1` it also prints, per phase, the peak of RSS and of V8's heap and
+ * With `--trace` it also prints, per phase, the peak of RSS and of V8's heap and
  * external memory (what holds the memory: JS objects, or buffers outside the heap).
  *
- *   deno run -A import_child.ts <zip> <db url> <project url | local:dir> <service role key> [concurrency]
+ *   deno run -A import_child.ts <zip> <db url> <project url | local:dir> <service role key> [concurrency] [--trace]
  */
 import { connectDb } from "../../db.ts";
 import { localStore } from "../../storage/local_store.ts";
@@ -74,7 +74,7 @@ function memoryTrace() {
 }
 
 if (import.meta.main) {
-  const [zip, dbUrl, url, key, concurrency] = Deno.args;
+  const [zip, dbUrl, url, key, concurrency] = Deno.args.filter((a) => a !== "--trace");
   const startMb = Deno.memoryUsage().rss / 2 ** 20;
   const sql = connectDb(dbUrl, { max: 3 });
   const store = url.startsWith("local:")
@@ -82,7 +82,7 @@ if (import.meta.main) {
     : supabaseStore({ url, serviceRoleKey: key, bucket: "estimation-files", fetch: timedFetch() });
   const backup = await openBackup(zip);
   const t = performance.now();
-  const trace = Deno.env.get("PASSERELLE_MEMORY_TRACE") ? memoryTrace() : null;
+  const trace = Deno.args.includes("--trace") ? memoryTrace() : null;
   try {
     const s = await importBackup({
       onProgress: trace?.phase,
