@@ -6,7 +6,8 @@
  * `xl/sharedStrings.xml` where the one before stopped: `readSharedStrings`'s cursors).
  *
  * Each flush copies its strings and moves the job's checkpoint (`strings`) in one transaction, so a
- * call stopped anywhere leaves every string staged once: the next call resumes at the last flush.
+ * call stopped anywhere leaves every string staged once: the next call resumes at the last flush. A
+ * flush runs while the next strings are read (one at a time: each commits after the one before).
  */
 import type { Sql } from "../../deps.ts";
 import type { Budget } from "../../engine/budget.ts";
@@ -71,18 +72,36 @@ export async function stageSharedStrings(
     await d.afterFlush?.(next);
     return next;
   };
-  for await (
-    const p of readSharedStrings(source, { cursor: from, fileName: job.file_name, minStrings: 1000 })
-  ) {
-    for (let i = 0; i < p.strings.length; i++) {
-      lines.push(`${job.id}\t${p.first + i}\t${copyField(p.strings[i])}\n`);
+  // One flush in flight while the next strings are read (flushes still commit one after the other).
+  let inFlight: Promise<Checkpoint | "cancel"> | undefined;
+  const settle = async () => {
+    const f = inFlight;
+    inFlight = undefined;
+    return f ? await f : undefined;
+  };
+  try {
+    for await (
+      const p of readSharedStrings(source, { cursor: from, fileName: job.file_name, minStrings: 1000 })
+    ) {
+      for (let i = 0; i < p.strings.length; i++) {
+        lines.push(`${job.id}\t${p.first + i}\t${copyField(p.strings[i])}\n`);
+      }
+      count += p.strings.length;
+      if (p.cursor === null) {
+        if ((await settle()) === "cancel") return "cancel";
+        return await flush(null);
+      }
+      if (count >= flushStrings) {
+        if ((await settle()) === "cancel") return "cancel";
+        inFlight = flush(p.cursor);
+        inFlight.catch(() => {}); // (met by `settle`)
+        if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) {
+          return (await settle()) === "cancel" ? "cancel" : "later";
+        }
+      }
     }
-    count += p.strings.length;
-    if (p.cursor === null) return await flush(null);
-    if (count >= flushStrings) {
-      if ((await flush(p.cursor)) === "cancel") return "cancel";
-      if (!budget.allows({ wallMs: 2_000, cpuMs: 300 })) return "later";
-    }
+  } finally {
+    await inFlight?.catch(() => {}); // (a read that failed: the flush before it still ends first)
   }
   throw new Error("the shared strings ended without their last piece");
 }
