@@ -21,13 +21,24 @@ import { storeSource } from "./store_source.ts";
 export interface StageDeps {
   sql: Sql;
   store: ObjectStore;
-  /** Strings per transaction; default 100,000. */
+  /** Strings per transaction; default 50,000. */
   flushStrings?: number;
   /** Test hook: runs after each flush's transaction committed (throw to simulate a crash there). */
   afterFlush?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
 const encoder = new TextEncoder();
+
+/** The chunks one after the other. */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
 
 /** A value in COPY's text format: backslash, tab and line breaks escaped. */
 function copyField(v: string): string {
@@ -48,15 +59,16 @@ export async function stageSharedStrings(
   cp: Checkpoint,
   budget: Budget,
 ): Promise<Checkpoint | "later" | "cancel"> {
-  const flushStrings = d.flushStrings ?? 100_000;
+  const flushStrings = d.flushStrings ?? 50_000;
   const source = storeSource(d.store, job.file_path, job.file_size);
   const from = typeof cp.strings === "object" ? cp.strings : undefined;
-  let lines: string[] = [];
+  // A flush's COPY data, one chunk of bytes per piece of strings (no long-lived string per line).
+  let chunks: Uint8Array[] = [];
   let count = 0;
   const flush = async (cursor: StringsCursor | null): Promise<Checkpoint | "cancel"> => {
     const next: Checkpoint = { ...cp, strings: cursor ?? "staged" };
-    const bytes = encoder.encode(lines.join(""));
-    lines = [];
+    const bytes = concat(chunks);
+    chunks = [];
     count = 0;
     const go = await d.sql.begin(async (tx) => {
       if (bytes.length) {
@@ -83,9 +95,11 @@ export async function stageSharedStrings(
     for await (
       const p of readSharedStrings(source, { cursor: from, fileName: job.file_name, minStrings: 1000 })
     ) {
+      let text = "";
       for (let i = 0; i < p.strings.length; i++) {
-        lines.push(`${job.id}\t${p.first + i}\t${copyField(p.strings[i])}\n`);
+        text += `${job.id}\t${p.first + i}\t${copyField(p.strings[i])}\n`;
       }
+      chunks.push(encoder.encode(text));
       count += p.strings.length;
       if (p.cursor === null) {
         if ((await settle()) === "cancel") return "cancel";
