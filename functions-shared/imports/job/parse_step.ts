@@ -45,7 +45,7 @@ export interface ParseDeps extends Omit<StreamedCommitDeps, "sql"> {
   flushRows?: number;
   /** Flushes in flight at once (each on its own connection); default 2. */
   flights?: number;
-  /** XLSX shared strings per transaction while staging them; default 100,000 (`stageSharedStrings`). */
+  /** XLSX shared strings per transaction while staging them; default 50,000 (`stageSharedStrings`). */
   flushStrings?: number;
   /** Test hook: runs after each flush's transaction committed (throw to simulate a crash there). */
   afterFlush?: (checkpoint: Checkpoint) => void | Promise<void>;
