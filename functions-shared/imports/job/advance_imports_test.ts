@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { importKit, SERVICE_KEY, testConfig } from "../../../scripts/testing/import_kit.ts";
 import type { Kit } from "../../../scripts/testing/import_kit.ts";
+import { startBudget } from "../../engine/budget.ts";
+import { advanceImports } from "./advance_imports.ts";
 
 const csv = (lines: string[]) => new TextEncoder().encode(lines.join("\n") + "\n");
 const ROWS_20 = csv([
@@ -93,6 +95,37 @@ Deno.test("a job leased by a dead call makes no chain storm: calls stay bounded 
     assert.equal(await calls(kit), 2);
     const [{ queued }] = await kit.db.sql`select count(*)::int as queued from net.http_request_queue`;
     assert.equal(queued, 0);
+  } finally {
+    await kit.close();
+  }
+});
+
+Deno.test("a call whose parse ended near its CPU budget leaves the commit to the next call", async () => {
+  const kit = await importKit("calls_cpu");
+  try {
+    const h = kit.handler("leads");
+    const admin = await kit.token(kit.admin, "admin@exemple.fr");
+    const path = await kit.put("vingt.csv", ROWS_20);
+    const res = await kit.call(h, admin, { action: "start", companyId: kit.company, file: { path } });
+    const { jobId } = await res.json();
+    const deps = { sql: kit.db.sql, store: kit.store, kind: "leads" as const };
+    // The parse's one flush costs 1.3 s of the call's 1.5 s of CPU (a meter the test moves).
+    let cpu = 0;
+    const budget = startBudget({ wallMs: 60_000, cpuMs: 1_500 }, {
+      now: () => performance.now(),
+      cpu: () => cpu,
+    });
+    await advanceImports({ ...deps, afterFlush: () => void (cpu += 1_300) }, budget);
+    const job = async () => ({
+      ...(await kit.db.sql`select status, committed_rows from public.import_jobs where id = ${jobId}`)[0],
+    });
+    assert.deepEqual(
+      await job(),
+      { status: "committing", committed_rows: 0 },
+      "the commit waits for a call of its own",
+    );
+    await kit.drain("leads", deps);
+    assert.deepEqual(await job(), { status: "completed", committed_rows: 20 });
   } finally {
     await kit.close();
   }
