@@ -386,16 +386,12 @@ export async function importBackup(d: ImportDeps): Promise<ImportSummary> {
   /**
    * Collects the garbage as bytes pass and as files end: a young-generation collection every 2 MiB (the
    * read, inflate and upload buffers of finished chunks die young; 0.3 ms each), a full one every 32 MiB
-   * (5 ms: what was promoted meanwhile), every 12 MiB for a store that sends big files in chunks it
-   * buffers (Supabase's TUS: the copy fetch makes of each 6 MiB chunk lives while it is sent, outlives the
-   * young collections and piled up in the old generation: import-dump's external memory reached 68 MB at
-   * full scale through the Storage stand-in, 16–21 MB to a local bucket).
+   * (5 ms: what was promoted meanwhile).
    */
-  const majorEvery = (d.store.putBufferBytes?.(Number.MAX_SAFE_INTEGER) ?? 0) > 6 * MIB ? 12 * MIB : 32 * MIB;
   const maybeCollect = () => {
     if (d.collectGarbage && progress.bytesDone - collectedAt >= 2 * MIB) {
       collectedAt = progress.bytesDone;
-      const major = progress.bytesDone - majorAt >= majorEvery;
+      const major = progress.bytesDone - majorAt >= 32 * MIB;
       if (major) majorAt = progress.bytesDone;
       d.collectGarbage(!major);
     }
