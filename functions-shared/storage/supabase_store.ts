@@ -38,10 +38,16 @@ export interface SupabaseStoreOptions {
   chunkBytes?: number;
 }
 
-/** Chunk buffers kept for reuse: two for a TUS upload and one for a body read whole. */
-const POOL_KEEP = 3;
-/** Bodies read whole above this size take a kept buffer; smaller ones get their own. */
-const POOLED_FROM = 1 << 20;
+/**
+ * Chunk buffers kept for reuse: two, for a TUS upload or two bodies read whole (import-dump's 6 MiB
+ * budget admits two bodies over half a chunk at once, or one TUS upload alone).
+ */
+const POOL_KEEP = 2;
+/**
+ * Bodies read whole above this size (half a chunk) take a kept buffer; smaller ones get their own. From
+ * 1 MiB, five files of 1–2 MiB at once each took a 6 MiB buffer (30 MB where 6 were sent).
+ */
+const POOLED_FROM = 3 << 20;
 
 type Result<T> = { data: T; error: null } | { data: null | T; error: StorageFailure & Error };
 

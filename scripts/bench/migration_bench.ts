@@ -2,8 +2,8 @@
  * `deno task bench migration [--scale small|full]`: the user's whole migration (`migration_scenario.ts`)
  * run by `runMigration()` (what `deno task migrate` runs) against the functions as they run for real
  * (the functions server in a child process, pg_net's worker, the Odoo simulator), once with a local
- * bucket and once through the Storage stand-in; import-dump runs in a process of its own
- * (`import_child.ts`) beside the archive's chained calls, on the same queue.
+ * bucket and once through the Storage stand-in (a process of its own, as the real server is); import-dump
+ * runs in a process of its own (`import_child.ts`) beside the archive's chained calls, on the same queue.
  *
  * Prints each part's timeline and reports the total wall time, the costliest call per function, the
  * calls per function, the peak RSS of every process (sampled from /proc: VmHWM) and whether every
@@ -65,7 +65,7 @@ function rssSampler(everyMs = 250) {
         const p = peaks.get(pid);
         if (!p) {
           peaks.set(pid, {
-            label: pid === Deno.pid ? "bench (simulator, stand-in, net worker)" : label(pid),
+            label: pid === Deno.pid ? "bench (simulator, net worker)" : label(pid),
             mb,
           });
         } else p.mb = Math.max(p.mb, mb);
@@ -125,7 +125,11 @@ async function importAlone(
   archive = false,
 ): Promise<ChildResult & { archiveCalls: number; archiveWorked: number; archived: number }> {
   const db = await createTestDatabase(`bench_migration_alone_${storage}`);
-  const stack = await startFunctionStack({ dbUrl: db.url, dataset: scenario.dataset, storage });
+  const stack = await startFunctionStack({
+    dbUrl: db.url,
+    dataset: scenario.dataset,
+    storage: storage === "standin" ? "standin-process" : storage,
+  });
   try {
     for (let i = 0; i < 100; i++) {
       const r = await stack.call("sync-odoo-leads");
@@ -133,7 +137,7 @@ async function importAlone(
       if (!r.body.remainingFlag) break;
     }
     const child = new URL("../../functions-shared/backup/testdata/import_child.ts", import.meta.url).pathname;
-    const where = storage === "local" ? `local:${stack.storageDir}` : stack.storage!.url;
+    const where = storage === "local" ? `local:${stack.storageDir}` : stack.storageUrl!;
     // With `archive`, archive-odoo-files is scheduled as its cron job would be (fired every 20 s here).
     const fire = () => db.sql`select passerelle.invoke('archive-odoo-files', '{"trigger": "cron"}'::jsonb)`;
     if (archive) await fire();
@@ -183,7 +187,11 @@ async function runOnce(
   scaleName: string,
 ): Promise<void> {
   const db = await createTestDatabase(`bench_migration_${storage}`);
-  const stack = await startFunctionStack({ dbUrl: db.url, dataset: scenario.dataset, storage });
+  const stack = await startFunctionStack({
+    dbUrl: db.url,
+    dataset: scenario.dataset,
+    storage: storage === "standin" ? "standin-process" : storage,
+  });
   const sql = db.connect(4);
   const [{ id: admin }] = await sql<{ id: string }[]>`
     insert into auth.users (email) values ('admin@exemple.fr') returning id`;
@@ -191,7 +199,7 @@ async function runOnce(
   const store: ObjectStore = storage === "local"
     ? localStore({ dir: stack.storageDir, bucket: "estimation-files" })
     : supabaseStore({
-      url: stack.storage!.url,
+      url: stack.storageUrl!,
       serviceRoleKey: stack.serviceRoleKey,
       bucket: "estimation-files",
     });
@@ -225,7 +233,7 @@ async function runOnce(
         serviceRoleKey: stack.serviceRoleKey,
       }),
       importDump: async (zip) => {
-        const where = storage === "local" ? `local:${stack.storageDir}` : stack.storage!.url;
+        const where = storage === "local" ? `local:${stack.storageDir}` : stack.storageUrl!;
         const out = await new Deno.Command(Deno.execPath(), {
           args: ["run", "-A", IMPORT_V8_FLAGS, child, zip, db.url, where, stack.serviceRoleKey, "5"],
           env: IMPORT_ENV,
@@ -259,7 +267,7 @@ async function runOnce(
       );
     }
     // What Storage saw before the check below reads every object back.
-    const routes = { ...stack.storage?.stats.byRoute };
+    const routes = { ...(await stack.storageProcess?.stats())?.byRoute };
     const v = await verify(sql, store);
     report({
       bench,

@@ -1283,4 +1283,17 @@ if (import.meta.main) {
     buckets: (Deno.env.get("STORAGE_BUCKETS") ?? "estimation-files").split(",").map((name) => ({ name })),
   });
   console.log(JSON.stringify({ url: standin.url, dir: standin.dir }));
+  if (Deno.args.includes("--stdin-control")) {
+    // Started by `standin_process.ts`: `stats` lines answered on stdout; stdin closed → stop.
+    let buffered = "";
+    for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+      buffered += chunk;
+      let i;
+      while ((i = buffered.indexOf("\n")) >= 0) {
+        if (buffered.slice(0, i).trim() === "stats") console.log(JSON.stringify(standin.stats));
+        buffered = buffered.slice(i + 1);
+      }
+    }
+    await standin.close();
+  }
 }

@@ -9,6 +9,7 @@ import type { OdooDataset } from "../odoo_simulator/dataset.ts";
 import { type OdooSimulator, startOdooSimulator } from "../odoo_simulator/server.ts";
 import { makeKeys } from "../stack/keys.ts";
 import { startStorageStandin, type StorageStandin } from "../storage_standin/server.ts";
+import { type StandinProcess, startStandinProcess } from "../storage_standin/standin_process.ts";
 import { type NetWorker, startNetWorker } from "../stack/net_worker.ts";
 import { functionEnv, type FunctionsProcess, startFunctionsProcess } from "../stack/stack.ts";
 import { freePort } from "../stack/postgres_cluster.ts";
@@ -18,6 +19,10 @@ export interface FunctionStack {
   odoo: OdooSimulator;
   /** The Storage stand-in, when the functions store through Supabase Storage's HTTP API. */
   storage?: StorageStandin;
+  /** The Storage stand-in as a process of its own (`storage: "standin-process"`). */
+  storageProcess?: StandinProcess;
+  /** The project URL the functions store through, with either stand-in. */
+  storageUrl?: string;
   storageDir: string;
   serviceRoleKey: string;
   functions: FunctionsProcess;
@@ -39,8 +44,11 @@ export async function startFunctionStack(o: {
   dataset: OdooDataset;
   latencyMs?: number;
   env?: Record<string, string>;
-  /** "standin": Supabase Storage over HTTP (the stand-in server); default: a local directory. */
-  storage?: "local" | "standin";
+  /**
+   * "standin": Supabase Storage over HTTP (the stand-in server, in this process); "standin-process": the
+   * same in a child process, as the real server runs (for benches); default: a local directory.
+   */
+  storage?: "local" | "standin" | "standin-process";
 }): Promise<FunctionStack> {
   const odoo = await startOdooSimulator({ dataset: o.dataset, latencyMs: o.latencyMs ?? 0 });
   const keys = await makeKeys();
@@ -51,9 +59,13 @@ export async function startFunctionStack(o: {
   const storage = o.storage === "standin"
     ? await startStorageStandin({ jwtSecret, buckets: [{ name: "estimation-files" }] })
     : undefined;
+  const storageProcess = o.storage === "standin-process"
+    ? await startStandinProcess({ jwtSecret })
+    : undefined;
+  const storageUrl = storage?.url ?? storageProcess?.url;
   const env = {
     ...functionEnv({ dbUrl: o.dbUrl, supabaseUrl: url, keys, storageDir }),
-    ...(storage ? { STORAGE_KIND: "supabase", SUPABASE_URL: storage.url } : {}),
+    ...(storageUrl ? { STORAGE_KIND: "supabase", SUPABASE_URL: storageUrl } : {}),
     ODOO_URL: odoo.url,
     ODOO_DB: "crm_src",
     ODOO_LOGIN: "admin",
@@ -70,6 +82,8 @@ export async function startFunctionStack(o: {
     url,
     odoo,
     storage,
+    storageProcess,
+    storageUrl,
     storageDir,
     serviceRoleKey: keys.serviceRoleKey,
     functions,
@@ -89,6 +103,7 @@ export async function startFunctionStack(o: {
       await sql.end();
       await odoo.close();
       await storage?.close();
+      await storageProcess?.close();
       await Deno.remove(storageDir, { recursive: true }).catch(() => {});
       await Deno.remove(logFile).catch(() => {});
     },
