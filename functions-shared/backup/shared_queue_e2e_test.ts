@@ -1,6 +1,6 @@
 /**
- * import-dump and archive-odoo-files on the same files at once: the archive's chained calls (fired by
- * the cron job's SQL, chained through pg_net, Odoo simulated) while importBackup() stores a backup of
+ * import-dump and archive-odoo-files on the same files at once: the archive's calls (fired by the cron
+ * job's SQL through pg_net, Odoo simulated) while importBackup() stores a backup of
  * the very same Odoo (its attachments dumped by pg_dump, its contents in a filestore), both through
  * Supabase Storage's HTTP API (the stand-in, which counts every request it serves). The claim each side
  * takes with the same lease and states means every file is written once, by one of them.
@@ -28,7 +28,7 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 180_
   throw new Error(`timed out: ${what}`);
 }
 
-Deno.test("archive-odoo-files chained while import-dump runs on a backup of the same files: each file stored once, none read back, all done", async () => {
+Deno.test("archive-odoo-files fired while import-dump runs on a backup of the same files: each file stored once, none read back, all done", async () => {
   const dataset = generateDataset({
     leads: 300,
     attachments: 700,
@@ -45,7 +45,8 @@ Deno.test("archive-odoo-files chained while import-dump runs on a backup of the 
     dataset,
     storage: "standin",
     latencyMs: 5,
-    env: { BATCH_WALL_MS: "4000", PARALLEL_WORKERS: "2", LEASE_S: "60" },
+    // No chain from the first call: on an idle machine it stored every file before the import began.
+    env: { BATCH_WALL_MS: "4000", PARALLEL_WORKERS: "2", LEASE_S: "60", CHAIN: "off" },
   });
   try {
     for (let i = 0; i < 20; i++) {
@@ -57,8 +58,13 @@ Deno.test("archive-odoo-files chained while import-dump runs on a backup of the 
     const first = await stack.call("archive-odoo-files", { budget: { wallMs: 1_500 } });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.equal(first.body.remainingFlag, true);
-    // The chain goes on by itself (the cron job's own SQL) while the import runs.
-    await db.sql`select passerelle.invoke('archive-odoo-files', '{"trigger": "cron"}'::jsonb)`;
+    const archivedBy = async () => {
+      const [{ n }] = await db.sql<{ n: number }[]>`
+        select coalesce(sum(migrated), 0)::int as n from public.migration_logs
+         where function_name = 'archive-odoo-files' and status = 'success'`;
+      return n;
+    };
+    const archivedFirst = await archivedBy();
 
     const store = supabaseStore({
       url: stack.storage!.url,
@@ -68,9 +74,25 @@ Deno.test("archive-odoo-files chained while import-dump runs on a backup of the 
     });
     const opened = await openBackup(backup.zip!);
     const sql = db.connect(3);
-    let summary;
+    let summary, importEnded = new Date();
     try {
-      summary = await importBackup({ sql, store, backup: opened, concurrency: 5, createMissing: true });
+      // The archive is called (as the cron job's SQL does through pg_net) once the import stores files:
+      // the call then finds every file of the backup claimed by the import.
+      const archive: { call?: ReturnType<typeof stack.call> } = {};
+      summary = await importBackup({
+        sql,
+        store,
+        backup: opened,
+        concurrency: 5,
+        createMissing: true,
+        onProgress: (p) => {
+          if (p.phase === "storing" && !archive.call) archive.call = stack.call("archive-odoo-files");
+        },
+      });
+      importEnded = new Date();
+      assert.ok(archive.call, "the archive was called while the import stored files");
+      const during = await archive.call;
+      assert.equal(during.status, 200, JSON.stringify(during.body));
     } finally {
       opened.close();
     }
@@ -109,12 +131,19 @@ Deno.test("archive-odoo-files chained while import-dump runs on a backup of the 
       assert.ok(!/^GET \/object\/(authenticated\/|info\/|:bucket)/.test(r), `no download to compare: ${r}`);
     }
 
-    // Both did part of the work, and together exactly the work there was.
-    const [{ archived }] = await db.sql<{ archived: number }[]>`
-      select coalesce(sum(migrated), 0)::int as archived from public.migration_logs
-       where function_name = 'archive-odoo-files' and status = 'success'`;
+    // Together exactly the work there was: the archive stored what it took before the import claimed
+    // the backup's files (its calls during the import found none of them), the import the rest.
+    const archived = await archivedBy();
     const imported = summary.uploaded + summary.copied;
-    assert.ok(archived > 0 && imported > 0, `archive ${archived}, import ${imported}`);
+    assert.ok(imported > 0, `archive ${archived}, import ${imported}`);
+    assert.equal(archived, archivedFirst, "the archive's calls during the import stored nothing");
+    const [{ during }] = await db.sql<{ during: number }[]>`
+      select count(*)::int as during from public.migration_logs
+       where function_name = 'archive-odoo-files' and created_at < ${importEnded}`;
+    assert.ok(
+      during >= 2,
+      `an archive call ran while the import stored files (${during} calls before its end)`,
+    );
     assert.equal(archived + imported, done.length);
     assert.equal(summary.interrupted, false);
 
