@@ -39,46 +39,11 @@ export async function writeDatasetBackup(
 ): Promise<DatasetBackup> {
   const folder = join(dir, "backup");
   await Deno.mkdir(join(folder, "filestore"), { recursive: true });
-  const rows: OdooAttachmentRow[] = [];
-  const written = new Set<string>();
-  let filestoreBytes = 0;
-  for (const a of dataset.table("ir.attachment").rows) {
-    const id = a.id as number;
-    const base = {
-      id,
-      name: String(a.name),
-      res_model: (a.res_model as string) || null,
-      res_id: (a.res_id as number) || null,
-      res_field: (a.res_field as string) || null,
-      mimetype: (a.mimetype as string) || null,
-    };
-    if (a.type === "url") {
-      rows.push({
-        ...base,
-        type: "url",
-        url: String(a.url),
-        store_fname: null,
-        file_size: 0,
-        checksum: null,
-      });
-      continue;
-    }
-    const bytes = dataset.attachmentBytes(id) ?? new Uint8Array(0);
-    if (bytes.length === 0) {
-      rows.push({ ...base, store_fname: null, file_size: 0, checksum: null });
-      continue;
-    }
-    const sha1 = sha1Hex(bytes);
-    const fname = `${sha1.slice(0, 2)}/${sha1}`;
-    if (!written.has(fname)) {
-      const p = join(folder, "filestore", fname);
-      await Deno.mkdir(dirname(p), { recursive: true });
-      await Deno.writeFile(p, bytes);
-      written.add(fname);
-      filestoreBytes += bytes.length;
-    }
-    rows.push({ ...base, store_fname: fname, file_size: bytes.length, checksum: sha1 });
-  }
+  const { rows, written, filestoreBytes } = await filestore(dataset, async (fname, bytes) => {
+    const p = join(folder, "filestore", fname);
+    await Deno.mkdir(dirname(p), { recursive: true });
+    await Deno.writeFile(p, bytes);
+  });
   // Odoo's checklist markers: empty files named like stored ones, which are not attachments.
   for (const fname of [...written].slice(0, opts.checklist ?? 3)) {
     const p = join(folder, "filestore", "checklist", fname);
@@ -116,46 +81,11 @@ export async function writeDatasetZip(
   opts: { checklist?: number } = {},
 ): Promise<DatasetBackup> {
   const zip = await zip64Writer(out);
-  const rows: OdooAttachmentRow[] = [];
-  const written = new Set<string>();
-  let filestoreBytes = 0;
   try {
-    for (const a of dataset.table("ir.attachment").rows) {
-      const id = a.id as number;
-      const base = {
-        id,
-        name: String(a.name),
-        res_model: (a.res_model as string) || null,
-        res_id: (a.res_id as number) || null,
-        res_field: (a.res_field as string) || null,
-        mimetype: (a.mimetype as string) || null,
-      };
-      if (a.type === "url") {
-        rows.push({
-          ...base,
-          type: "url",
-          url: String(a.url),
-          store_fname: null,
-          file_size: 0,
-          checksum: null,
-        });
-        continue;
-      }
-      const bytes = dataset.attachmentBytes(id) ?? new Uint8Array(0);
-      if (bytes.length === 0) {
-        rows.push({ ...base, store_fname: null, file_size: 0, checksum: null });
-        continue;
-      }
-      const sha1 = sha1Hex(bytes);
-      dataset.knownChecksum(id, sha1);
-      const fname = `${sha1.slice(0, 2)}/${sha1}`;
-      if (!written.has(fname)) {
-        await zip.add(`filestore/${fname}`, bytes);
-        written.add(fname);
-        filestoreBytes += bytes.length;
-      }
-      rows.push({ ...base, store_fname: fname, file_size: bytes.length, checksum: sha1 });
-    }
+    const { rows, written, filestoreBytes } = await filestore(
+      dataset,
+      (fname, bytes) => zip.add(`filestore/${fname}`, bytes),
+    );
     for (const fname of [...written].slice(0, opts.checklist ?? 3)) {
       await zip.add(`filestore/checklist/${fname}`, new Uint8Array(0));
     }
@@ -164,8 +94,58 @@ export async function writeDatasetZip(
     await zip.add("dump.sql", await Deno.readFile(dump));
     await Deno.remove(dump);
     await zip.add("manifest.json", new TextEncoder().encode(manifest()));
+    return { folder: "", zip: out, rows, filestoreBytes, filestoreFiles: written.size };
   } finally {
     await zip.close();
   }
-  return { folder: "", zip: out, rows, filestoreBytes, filestoreFiles: written.size };
+}
+
+/**
+ * The dataset's `ir.attachment` rows as Odoo stores them (url rows and empty files without a filestore
+ * entry), each distinct content handed once to `write` under its filestore name.
+ */
+async function filestore(
+  dataset: OdooDataset,
+  write: (fname: string, bytes: Uint8Array) => Promise<void>,
+): Promise<{ rows: OdooAttachmentRow[]; written: Set<string>; filestoreBytes: number }> {
+  const rows: OdooAttachmentRow[] = [];
+  const written = new Set<string>();
+  let filestoreBytes = 0;
+  for (const a of dataset.table("ir.attachment").rows) {
+    const id = a.id as number;
+    const base = {
+      id,
+      name: String(a.name),
+      res_model: (a.res_model as string) || null,
+      res_id: (a.res_id as number) || null,
+      res_field: (a.res_field as string) || null,
+      mimetype: (a.mimetype as string) || null,
+    };
+    if (a.type === "url") {
+      rows.push({
+        ...base,
+        type: "url",
+        url: String(a.url),
+        store_fname: null,
+        file_size: 0,
+        checksum: null,
+      });
+      continue;
+    }
+    const bytes = dataset.attachmentBytes(id) ?? new Uint8Array(0);
+    if (bytes.length === 0) {
+      rows.push({ ...base, store_fname: null, file_size: 0, checksum: null });
+      continue;
+    }
+    const sha1 = sha1Hex(bytes);
+    dataset.knownChecksum(id, sha1); // (the simulator need not hash it again)
+    const fname = `${sha1.slice(0, 2)}/${sha1}`;
+    if (!written.has(fname)) {
+      await write(fname, bytes);
+      written.add(fname);
+      filestoreBytes += bytes.length;
+    }
+    rows.push({ ...base, store_fname: fname, file_size: bytes.length, checksum: sha1 });
+  }
+  return { rows, written, filestoreBytes };
 }
