@@ -1,54 +1,12 @@
 import assert from "node:assert/strict";
 import { generateDataset } from "../../scripts/odoo_simulator/dataset.ts";
-import { startOdooSimulator } from "../../scripts/odoo_simulator/server.ts";
-import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { activitySync } from "../chatter/activity_sync.ts";
-import { startBudget } from "../engine/budget.ts";
-import { processCpuMs } from "../engine/usage.ts";
-import { createOdooClient } from "../odoo/client.ts";
-import { localStore } from "../storage/local_store.ts";
-import { leadSync } from "../sync/lead_sync.ts";
-import { reconcileOdoo } from "./reconcile_step.ts";
-
-const budget = () =>
-  startBudget({ wallMs: 50_000, cpuMs: 60_000 }, { now: () => performance.now(), cpu: processCpuMs });
+import { withReconcileScene } from "./reconcile_test_kit.ts";
 
 Deno.test("reconcile compares activities once they are synced: one missing, one deleted in Odoo (marked, kept), those of a deleted lead part of its difference; repair and the activity sync bring it to 0", async () => {
   const dataset = generateDataset({ leads: 60, attachments: 0, activities: 90, seed: 31 });
-  const odoo = await startOdooSimulator({ dataset });
-  const db = await createTestDatabase("reconcile_activities");
-  const dir = await Deno.makeTempDir();
-  try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
-    const leads = leadSync(client, { companyName: "Odoo" });
+  await withReconcileScene(dataset, "reconcile_activities", async ({ db, client, drain, latest }) => {
     const activities = activitySync(client, { companyName: "Odoo" });
-    const reconcile = reconcileOdoo({ odoo: client, store: localStore({ dir, bucket: "estimation-files" }) });
-    type Step = (
-      ctx: { sql: typeof db.sql; budget: ReturnType<typeof budget>; body?: Record<string, unknown> },
-    ) => Promise<{ more: boolean }>;
-    const drain = async (step: Step, body: Record<string, unknown> = {}) => {
-      for (let i = 0; (await step({ sql: db.sql, budget: budget(), body: i === 0 ? body : {} })).more; i++) {
-        assert.ok(i < 50);
-      }
-    };
-    const latest = async () => {
-      await drain(reconcile, { start: true });
-      const [r] = await db.sql`select * from public.reconcile_runs order by id desc limit 1`;
-      const diffs = await db.sql`select kind, odoo_id, open from public.reconcile_differences
-                                  where run_id = ${r.id} order by kind, odoo_id`;
-      return { r, diffs: diffs.map((d) => [d.kind, d.odoo_id, d.open]) };
-    };
-    await drain(leads);
     // Before the activities are synced, they are not compared (each would be "missing").
     const before = await latest();
     assert.deepEqual(before.diffs, []);
@@ -94,9 +52,5 @@ Deno.test("reconcile compares activities once they are synced: one missing, one 
     assert.equal(after.r.deleted_kept, 2);
     const [row] = await db.sql`select summary from public.activities where odoo_id = ${created}`;
     assert.equal(row.summary, "Nouvelle activité");
-  } finally {
-    await odoo.close();
-    await db.drop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,54 +1,12 @@
 import assert from "node:assert/strict";
 import { generateDataset } from "../../scripts/odoo_simulator/dataset.ts";
-import { startOdooSimulator } from "../../scripts/odoo_simulator/server.ts";
-import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { messageSync } from "../chatter/message_sync.ts";
-import { startBudget } from "../engine/budget.ts";
-import { processCpuMs } from "../engine/usage.ts";
-import { createOdooClient } from "../odoo/client.ts";
-import { localStore } from "../storage/local_store.ts";
-import { leadSync } from "../sync/lead_sync.ts";
-import { reconcileOdoo } from "./reconcile_step.ts";
-
-const budget = () =>
-  startBudget({ wallMs: 50_000, cpuMs: 60_000 }, { now: () => performance.now(), cpu: processCpuMs });
+import { withReconcileScene } from "./reconcile_test_kit.ts";
 
 Deno.test("reconcile counts messages per lead once the chatter is synced: one missing (with its lead's counts), one deleted in Odoo (marked, kept), those of a deleted lead part of its difference; repair and the message sync bring it to 0", async () => {
   const dataset = generateDataset({ leads: 60, attachments: 0, activities: 0, seed: 37 });
-  const odoo = await startOdooSimulator({ dataset });
-  const db = await createTestDatabase("reconcile_messages");
-  const dir = await Deno.makeTempDir();
-  try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
-    const leads = leadSync(client, { companyName: "Odoo" });
+  await withReconcileScene(dataset, "reconcile_messages", async ({ db, client, drain, latest }) => {
     const messages = messageSync(client, { companyName: "Odoo" });
-    const reconcile = reconcileOdoo({ odoo: client, store: localStore({ dir, bucket: "estimation-files" }) });
-    type Step = (
-      ctx: { sql: typeof db.sql; budget: ReturnType<typeof budget>; body?: Record<string, unknown> },
-    ) => Promise<{ more: boolean }>;
-    const drain = async (step: Step, body: Record<string, unknown> = {}) => {
-      for (let i = 0; (await step({ sql: db.sql, budget: budget(), body: i === 0 ? body : {} })).more; i++) {
-        assert.ok(i < 50);
-      }
-    };
-    const latest = async () => {
-      await drain(reconcile, { start: true });
-      const [r] = await db.sql`select * from public.reconcile_runs order by id desc limit 1`;
-      const diffs = await db.sql`select kind, odoo_id, open, data from public.reconcile_differences
-                                  where run_id = ${r.id} order by kind, odoo_id`;
-      return { r, diffs: diffs.map((d) => [d.kind, d.odoo_id, d.open]), data: diffs.map((d) => d.data) };
-    };
-    await drain(leads);
     // Before the chatter is synced, it is not compared (each message would be "missing").
     const before = await latest();
     assert.deepEqual(before.diffs, []);
@@ -104,9 +62,5 @@ Deno.test("reconcile counts messages per lead once the chatter is synced: one mi
     assert.equal(after.r.deleted_kept, 2);
     const [row] = await db.sql`select body from public.lead_messages where odoo_id = ${created}`;
     assert.equal(row.body, "<p>Nouveau message</p>");
-  } finally {
-    await odoo.close();
-    await db.drop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
