@@ -33,6 +33,8 @@ export interface CommitDeps {
   /** Test hook: runs after each range committed (throw to simulate a crash there). */
   afterRange?: (nextRow: number) => void | Promise<void>;
   now?: () => number;
+  /** Bench hook: names each moment of the commit's end as it passes. */
+  trace?: (what: string) => void;
 }
 
 /** What one commit call did. */
@@ -128,6 +130,7 @@ export async function commitStep(d: CommitDeps, job: ImportJob, budget: Budget):
     again = unlinked.n > 0;
   }
   const report = again ? await writeErrorReport(d, job, parse.headers) : job.error_report_path;
+  d.trace?.("error report written again");
   await d.sql`
     update public.import_jobs set status = 'completed', step = 'done', progress = 100, eta_s = 0,
            checkpoint = checkpoint || ${d.sql.json({ commitRow: last + 1 })},
