@@ -3,10 +3,11 @@
 -- `import_mark_duplicates` labelled the whole file with four window functions,
 -- each sorting every row by its key (on disk past work_mem), after an ANALYZE
 -- of `import_rows`: 1.8-1.85 s of the backend's CPU for 200,000 rows (0.3-0.4 s
--- of it the ANALYZE). The same labels now come from a hash count per key (only
--- keys met more than once matter) and an update through the primary key of the
--- few rows found: 0.71-0.73 s of CPU on the same rows, identical labels (the
--- backend's utime + stime around each statement, alternating, same database).
+-- of it the ANALYZE, kept). The same labels now come from a hash count per key
+-- (only keys met more than once matter) and an update through the primary key
+-- of the few rows found: 0.71-0.73 s of CPU on the same rows without the
+-- ANALYZE, identical labels (the backend's utime + stime around each
+-- statement, alternating, same database).
 --
 -- The second way, labelling each flush's rows as they were stored
 -- (`import_mark_rows`, the parse's keys in `passerelle.import_keys`), is
@@ -34,8 +35,11 @@ begin
   select * into j from public.import_jobs where id = p_job;
   -- (an activity job's rows carry no person: it matches on what its `match_on` says, nothing by default)
   by_ext := j.kind = 'leads' or 'external_id' = any(match_on);
-  -- (no ANALYZE of import_rows first, as before: 0.3-0.4 s of CPU at 200,000 rows, for plans that
-  -- nested loops being off already keep to hash joins)
+  -- Rows arrived moments ago: without statistics the planner takes the table for tiny and nests
+  -- loops over hundreds of thousands of rows, here and in the commit's statements after it (left
+  -- out, the first two ranges of a million-row job were still running after 4.5 minutes). About
+  -- 0.4 s of CPU, a sample of 30,000 rows whatever the table's size.
+  analyze public.import_rows;
 
   if j.kind = 'leads' then
     -- Existing leads first. Joins, not a lookup per row: hash joins against the company's leads.
@@ -106,6 +110,64 @@ begin
 end $$;
 
 revoke execute on function passerelle.import_mark_duplicates(uuid, text[]) from public;
+
+-- The check of a commit range against the leads that exist now (see
+-- 20261201140100): the same probes, and the rows they find (few, most often
+-- none) updated through the primary key. Joined as before, the update hashed
+-- the range's estimated 20,000 rows against a scan of every row of the job:
+-- a million-row job scanned a million rows for each of its 50 ranges.
+create or replace function passerelle.import_recheck_duplicates(p_job uuid, from_row integer, to_row integer)
+returns integer
+language plpgsql volatile set search_path = '' set enable_nestloop = on set jit = off as $$
+declare
+  j public.import_jobs;
+  match_on text[];
+  by_email boolean;
+  by_phone boolean;
+  by_ext boolean;
+  f_rows integer[];
+  f_ids bigint[];
+  f_on text[];
+  n integer;
+begin
+  select * into j from public.import_jobs where id = p_job;
+  match_on := coalesce(array(select jsonb_array_elements_text(j.options -> 'matchOn')),
+                       '{email,phone,external_id}');
+  if cardinality(match_on) = 0 then match_on := '{email,phone,external_id}'; end if;
+  by_email := 'email' = any(match_on);
+  by_phone := 'phone' = any(match_on);
+  by_ext := true; -- (unique per company: always a key)
+  with found as (
+    select r.row_number,
+           case when by_ext and r.external_id is not null then
+             (select l.id from public.leads l
+               where l.company_id = j.company_id and l.external_id = r.external_id
+                 and l.import_job_id is distinct from p_job) end as x,
+           case when by_email and r.email is not null then
+             (select l.id from public.leads l
+               where l.company_id = j.company_id and lower(l.email) = r.email
+                 and l.import_job_id is distinct from p_job limit 1) end as e,
+           case when by_phone and r.phone is not null and r.email is null and r.external_id is null then
+             (select l.id from public.leads l
+               where l.company_id = j.company_id and l.phone = r.phone and l.email is null
+                 and l.external_id is null and l.import_job_id is distinct from p_job limit 1) end as p
+      from public.import_rows r
+     where r.job_id = p_job and r.row_number between from_row and to_row and r.status = 'valid')
+  select coalesce(array_agg(f.row_number), '{}'), coalesce(array_agg(coalesce(f.x, f.e, f.p)), '{}'),
+         coalesce(array_agg(case when f.x is not null then 'external_id' when f.e is not null then 'email'
+                                 else 'phone' end), '{}')
+    into f_rows, f_ids, f_on
+    from found f where coalesce(f.x, f.e, f.p) is not null;
+  if cardinality(f_rows) = 0 then return 0; end if;
+  update public.import_rows r set status = 'duplicate', dedup_key = 'existing', target_id = f.id,
+         dedup_on = f.key_on
+    from unnest(f_rows, f_ids, f_on) as f(row_number, id, key_on)
+   where r.job_id = p_job and r.row_number = f.row_number;
+  get diagnostics n = row_count;
+  return n;
+end $$;
+
+revoke execute on function passerelle.import_recheck_duplicates(uuid, integer, integer) from public;
 
 drop function passerelle.import_mark_rows(uuid, integer, integer, text[]);
 
