@@ -44,8 +44,6 @@ export interface Config {
   leaseS: number;
   /** Days an import's rows are kept whole after it ends (`IMPORT_ROWS_KEEP_DAYS`), then compacted. */
   importRowsKeepDays: number;
-  /** Leads imports committed while parsed (`IMPORT_COMMIT_WHILE_PARSING=on`; default off, see the README). */
-  importCommitWhileParsing: boolean;
   /** Largest JSON body a call reads (`MAX_BODY_BYTES`); larger ones answer 413 unread. */
   maxBodyBytes: number;
   /** Largest multipart upload an import accepts (`MAX_UPLOAD_BYTES`); streamed, never held whole. */
@@ -142,7 +140,6 @@ export function loadConfig(env: Env, needs: ConfigNeeds = {}): Config {
     uploadConcurrency: integer(env, "UPLOAD_CONCURRENCY", 5, issues),
     leaseS: integer(env, "LEASE_S", 180, issues),
     importRowsKeepDays: integer(env, "IMPORT_ROWS_KEEP_DAYS", 30, issues, 0),
-    importCommitWhileParsing: (env.IMPORT_COMMIT_WHILE_PARSING ?? "off") === "on",
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1_048_576, issues),
     maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 2 * 1024 ** 3, issues),
     companyName: env.COMPANY_NAME?.trim() || "Odoo",

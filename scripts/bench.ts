@@ -1,5 +1,5 @@
 /**
- * `deno task bench [name...] [--json] [--quick] [--rows N] [--odoo-url URL --odoo-db DB --odoo-login L
+ * `deno task bench [name...] [--json] [--quick] [--lean] [--rows N[,N…]] [--odoo-url URL --odoo-db DB --odoo-login L
  * --odoo-password P]`: runs the benchmarks (sync and archive against that real Odoo when given) and
  * prints their figures beside the baseline each runs in the same process,
  * as a table, or with --json one object a line
@@ -24,6 +24,7 @@ const { values, positionals } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
     quick: { type: "boolean", default: false },
+    lean: { type: "boolean", default: false },
     scale: { type: "string" },
     rows: { type: "string" },
     "odoo-url": { type: "string" },
@@ -54,6 +55,12 @@ for (const name of names) {
   await bench((row) => {
     rows.push(row);
     if (values.json) console.log(JSON.stringify(row));
-  }, { quick: values.quick, scale: values.scale, rows: values.rows ? Number(values.rows) : undefined, odoo });
+  }, {
+    quick: values.quick,
+    scale: values.scale,
+    rows: values.rows ? values.rows.split(",").map(Number) : undefined,
+    lean: values.lean,
+    odoo,
+  });
 }
 if (!values.json) console.log(table(rows));

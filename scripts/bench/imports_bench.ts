@@ -115,12 +115,57 @@ async function leadsGuards(sql: Sql): Promise<LeadsGuard[]> {
   }
   return rows;
 }
+/**
+ * The CPU time (user + system, ms) the PostgreSQL backends of `sql`'s
+ * database spend from `start()` to `stop()`, read from /proc every second (the
+ * bench runs beside its cluster; a backend that ends between two reads loses
+ * at most a second of its count; the pool's connections live past a job).
+ * Unlike wall time, it holds on a loaded machine. (Every 100 ms, the reads
+ * cost the bench's process, whose CPU the calls count as theirs, about 1 s
+ * over a 36 s commit call: read once a second, about a tenth of that.)
+ */
+function backendsCpu(sql: Sql) {
+  const seen = new Map<number, { first: number; last: number }>();
+  const tick = async (first: boolean) => {
+    const pids = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`;
+    for (const { pid } of pids) {
+      let ms: number;
+      try {
+        const f = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+        ms = (Number(f[11]) + Number(f[12])) * 10; // utime, stime, in ticks of 10 ms (CLK_TCK 100)
+      } catch {
+        continue; // (ended, or another machine's cluster)
+      }
+      const e = seen.get(pid);
+      if (e) e.last = ms;
+      else seen.set(pid, { first: first ? ms : 0, last: ms });
+    }
+  };
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  return {
+    async start() {
+      await tick(true);
+      timer = setInterval(() => void (pending = pending.then(() => tick(false)).catch(() => {})), 1000);
+    },
+    async stop(): Promise<number> {
+      clearInterval(timer);
+      await pending;
+      await tick(false);
+      let ms = 0;
+      for (const e of seen.values()) ms += e.last - e.first;
+      return ms;
+    },
+  };
+}
+
 /** Thrown to roll the floor's transaction back. */
 class Floor extends Error {}
 
-/** The 1M-row import, beside `\copy`. */
-export const benchImports: Bench = async (report, { quick, rows: asked }) => {
-  const rows = asked ?? (quick ? 20_000 : 1_000_000);
+/** The 1M-row import (or each size of `--rows`), beside `\copy` and the floor. */
+export const benchImports: Bench = async (report, { quick, rows: asked, lean }) => {
+  const sizes = asked ?? [quick ? 20_000 : 1_000_000];
   const db = await createTestDatabase("bench_imports");
   const dir = await Deno.makeTempDir({ prefix: "imports-bench-" });
   const store = localStore({ dir, bucket: "estimation-files" });
@@ -130,42 +175,8 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
   const events: { ms: number; what: string }[] = [];
   const mark = (what: string) => events.push({ ms: performance.now() - tJob, what });
   try {
-    const [{ id: company }] = await db.sql<{ id: number }[]>`
-      insert into public.companies (name) values ('Bench') returning id`;
     const [{ id: owner }] = await db.sql<{ id: string }[]>`
       insert into auth.users (email) values ('bench@exemple.fr') returning id`;
-    const key = `imports/${company}/leads-1m.csv`;
-    const file = `${dir}/estimation-files/${key}`;
-    await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
-    const out = await Deno.create(file);
-    await generateLeadCsv({ rows, seed: 1, delimiter: ";" }).pipeTo(out.writable);
-    const size = (await Deno.stat(file)).size;
-
-    // The floors, in a database of their own: the rows the floor inserts and
-    // rolls back would leave the import's `leads` bloated.
-    const floorDb = await createTestDatabase("bench_floor");
-    let copyS: number, leadsS: number, bareS: number, ablationS: number, ablationRows: number;
-    const ablation: { guard: LeadsGuard; base: number; s: number }[] = [];
-    try {
-      const [{ id: c }] = await floorDb.sql<{ id: number }[]>`
-        insert into public.companies (name) values ('Floor') returning id`;
-      copyS = await copyBaseline(floorDb.url, file);
-      await floorDb.sql`analyze bench_copy`;
-      leadsS = await leadsFloor(floorDb.sql, c);
-      // What each index, foreign key and check costs: the floor without it, one at a time.
-      // (on at most 200,000 rows, scaled to a million: a dozen floors of a million would take minutes)
-      const guards = await leadsGuards(floorDb.sql);
-      ablationRows = Math.min(rows, 200_000);
-      ablationS = await leadsFloor(floorDb.sql, c, [], ablationRows);
-      // Each beside a floor with everything measured just before it (the shared machine's load drifts).
-      for (const g of guards) {
-        const base = await leadsFloor(floorDb.sql, c, [], ablationRows);
-        ablation.push({ guard: g, base, s: await leadsFloor(floorDb.sql, c, [g], ablationRows) });
-      }
-      bareS = await leadsFloor(floorDb.sql, c, guards, ablationRows);
-    } finally {
-      await floorDb.drop();
-    }
 
     // Chained as in production: each continuation the calls queue is delivered
     // (the bench plays pg_net's worker), cron fires when the chain stops.
@@ -178,13 +189,12 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
       store,
       // Marks where parsing ends, also when one call parses and commits (the quick run).
       advance: {
-        // `IMPORT_COMMIT_WHILE_PARSING=on deno task bench imports` measures the commit while parsing.
-        streamCommit: Deno.env.get("IMPORT_COMMIT_WHILE_PARSING") === "on",
         afterFlush: (c) => {
           lastFlush = performance.now();
           mark(`flush to row ${c.row - 1}`);
         },
         afterRange: (next) => void mark(`range committed to row ${next - 1}`),
+        trace: (what) => void mark(what),
       },
     });
     const post = async (body: unknown) =>
@@ -195,7 +205,7 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
           body: JSON.stringify(body),
         }),
       );
-    const run = async (path: string, companyId = company) => {
+    const run = async (path: string, companyId: number) => {
       tJob = performance.now();
       events.length = 0;
       const started = await post({ action: "start", companyId, ownerId: owner, file: { path } });
@@ -217,116 +227,201 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
       mark("job ended");
       return { jobId, calls };
     };
+    const company = async (name: string) =>
+      (await db.sql<{ id: number }[]>`insert into public.companies (name) values (${name}) returning id`)[0]
+        .id;
 
-    // A 20-row file first: what a small import costs in calls.
-    const small = `imports/${company}/leads-20.csv`;
-    const smallFile = `${dir}/estimation-files/${small}`;
+    // A 20-row file first, in each company: what a small import costs in calls, and the file's
+    // duplicates of existing leads (the big file shares some of its people).
+    const smallFile = `${dir}/small-leads-20.csv`;
     const smallOut = await Deno.create(smallFile);
     await generateLeadCsv({ rows: 20, seed: 2, delimiter: ";" }).pipeTo(smallOut.writable);
-    const twenty = await run(small);
-
-    const t0 = performance.now();
-    const { jobId, calls } = await run(key);
-    const totalS = (performance.now() - t0) / 1000;
-    const [job] = await db.sql`select * from public.import_jobs where id = ${jobId}`;
-    if (job.status !== "completed") throw new Error(`job ${job.status}: ${job.error_message}`);
-    if (job.total_rows !== rows) throw new Error(`counted ${job.total_rows} rows of ${rows}`);
-    const [{ n }] = await db.sql`select count(*)::int as n from public.leads where import_job_id = ${jobId}`;
-    if (n !== job.inserted_rows) throw new Error(`${n} leads for ${job.inserted_rows} inserted`);
-    const parseS = (lastFlush - t0) / 1000;
-    printTimeline(calls, events);
-
-    // What the job leaves behind: its rows (and the parse's duplicate keys) per imported row, as the
-    // job ended, then compacted as its retention ends (`passerelle.purge_imports`), vacuumed.
-    const kept = async () => {
-      const [{ bytes }] = await db.sql<{ bytes: number }[]>`
-        select (pg_total_relation_size('public.import_rows')
-                + pg_total_relation_size('passerelle.import_keys'))::float8 as bytes`;
-      return bytes / rows;
+    const seedCompany = async (c: number) => {
+      const small = `imports/${c}/leads-20.csv`;
+      await Deno.mkdir(`${dir}/estimation-files/imports/${c}`, { recursive: true });
+      await Deno.copyFile(smallFile, `${dir}/estimation-files/${small}`);
+      return await run(small, c);
     };
-    const keptBefore = await kept();
-    await db.sql`select passerelle.purge_imports('0 days')`;
-    await db.sql.unsafe("vacuum full public.import_rows");
-    await db.sql.unsafe("vacuum full passerelle.import_keys");
-    const keptAfter = await kept();
-    const commitS = totalS - parseS;
 
-    const b = `imports (${rows.toLocaleString("en")} rows, ${Math.round(size / 1e6)} MB)`;
-    report({
-      bench: b,
-      figure: "parse + validate + store rows",
-      value: job.total_rows / parseS,
-      unit: "rows/s",
-    });
-    report({
-      bench: b,
-      figure: "dedup + error report + commit (leads, history)",
-      value: job.committed_rows / commitS,
-      unit: "rows/s",
-    });
-    report({
-      bench: b,
-      figure: `end to end (valid ${job.valid_rows}, invalid ${job.invalid_rows}, dup ${job.duplicate_rows})`,
-      value: totalS,
-      unit: "s",
-      baseline: copyS,
-      ratio: totalS / copyS,
-      target: rows >= 1_000_000 ? "< 30 s" : rows >= 200_000 ? "< 8 s" : undefined,
-    });
-    report({
-      bench: b,
-      figure: "end to end against the floor (below)",
-      value: totalS,
-      unit: "s",
-      baseline: leadsS,
-      ratio: totalS / leadsS,
-      target: "<= 1.3x floor",
-    });
-    report({ bench: b, figure: "bytes kept per imported row, job ended", value: keptBefore, unit: "B/row" });
-    report({
-      bench: b,
-      figure: "bytes kept per imported row, compacted (purge_imports, vacuum full)",
-      value: keptAfter,
-      unit: "B/row",
-      baseline: keptBefore,
-      ratio: keptAfter / keptBefore,
-    });
-    report({
-      bench: b,
-      figure: "floor: the rows inserted into leads, one statement",
-      value: leadsS,
-      unit: "s",
-      baseline: copyS,
-      ratio: leadsS / copyS,
-    });
-    for (const a of ablation) {
+    let last:
+      | { file: string; rows: number; totalS: number; job: Record<string, number>; calls: CallCost[] }
+      | null = null;
+    let twentyCalls: CallCost[] = [];
+    for (const [k, rows] of sizes.entries()) {
+      const co = await company(`Bench ${rows}`);
+      const twenty = await seedCompany(co);
+      if (k === 0) twentyCalls = twenty.calls;
+      const key = `imports/${co}/leads-${rows}.csv`;
+      const file = `${dir}/estimation-files/${key}`;
+      const out = await Deno.create(file);
+      await generateLeadCsv({ rows, seed: 1, delimiter: ";" }).pipeTo(out.writable);
+      const size = (await Deno.stat(file)).size;
+
+      // The floors, in a database of their own: the rows the floor inserts and
+      // rolls back would leave the import's `leads` bloated.
+      const floorDb = await createTestDatabase("bench_floor");
+      let copyS: number, leadsS: number, floorCpuMs = 0, bareS = 0, ablationS = 0, ablationRows = 0;
+      const ablation: { guard: LeadsGuard; base: number; s: number }[] = [];
+      try {
+        const [{ id: c }] = await floorDb.sql<{ id: number }[]>`
+          insert into public.companies (name) values ('Floor') returning id`;
+        copyS = await copyBaseline(floorDb.url, file);
+        await floorDb.sql`analyze bench_copy`;
+        const floorCpu = backendsCpu(floorDb.sql);
+        await floorCpu.start();
+        leadsS = await leadsFloor(floorDb.sql, c);
+        floorCpuMs = await floorCpu.stop();
+        if (!lean && k === 0) {
+          // What each index, foreign key and check costs: the floor without it, one at a time.
+          // (on at most 200,000 rows, scaled to a million: a dozen floors of a million would take minutes)
+          const guards = await leadsGuards(floorDb.sql);
+          ablationRows = Math.min(rows, 200_000);
+          ablationS = await leadsFloor(floorDb.sql, c, [], ablationRows);
+          // Each beside a floor with everything measured just before it (the shared machine's load drifts).
+          for (const g of guards) {
+            const base = await leadsFloor(floorDb.sql, c, [], ablationRows);
+            ablation.push({ guard: g, base, s: await leadsFloor(floorDb.sql, c, [g], ablationRows) });
+          }
+          bareS = await leadsFloor(floorDb.sql, c, guards, ablationRows);
+        }
+      } finally {
+        await floorDb.drop();
+      }
+
+      const keptBeforeJob = await keptBytes(db.sql);
+      const jobCpu = backendsCpu(db.sql);
+      await jobCpu.start();
+      const t0 = performance.now();
+      const { jobId, calls } = await run(key, co);
+      const totalS = (performance.now() - t0) / 1000;
+      const pgCpuMs = await jobCpu.stop();
+      const fnCpuMs = calls.reduce((n, c) => n + c.cpuMs, 0);
+      const [job] = await db.sql`select * from public.import_jobs where id = ${jobId}`;
+      if (job.status !== "completed") throw new Error(`job ${job.status}: ${job.error_message}`);
+      if (job.total_rows !== rows) throw new Error(`counted ${job.total_rows} rows of ${rows}`);
+      const [{ n }] = await db
+        .sql`select count(*)::int as n from public.leads where import_job_id = ${jobId}`;
+      if (n !== job.inserted_rows) throw new Error(`${n} leads for ${job.inserted_rows} inserted`);
+      const parseS = (lastFlush - t0) / 1000;
+      printTimeline(calls, events);
+      const b = `imports (${rows.toLocaleString("en")} rows, ${Math.round(size / 1e6)} MB)`;
+      reportTimeline(report, b, calls, events);
+
+      // What the job leaves behind: its rows (and the parse's duplicate keys) per imported row, as the
+      // job ended, then compacted as its retention ends (`passerelle.purge_imports`), vacuumed; less
+      // what the earlier jobs left (compacted and vacuumed before this one started).
+      const kept = async () => (await keptBytes(db.sql) - keptBeforeJob) / rows;
+      const keptBefore = await kept();
+      await db.sql`select passerelle.purge_imports('0 days')`;
+      await db.sql.unsafe("vacuum full public.import_rows");
+      const keptAfter = await kept();
+      const commitS = totalS - parseS;
+
       report({
         bench: b,
-        figure: `floor cost of ${a.guard.name} (${a.guard.constraint ? "constraint" : "index"}), per 1M rows`,
-        value: ((a.base - a.s) * 1e6) / ablationRows,
-        unit: "s",
+        figure: "parse + validate + store rows",
+        value: job.total_rows / parseS,
+        unit: "rows/s",
       });
+      report({
+        bench: b,
+        figure: "dedup + error report + commit (leads, history), after the last flush",
+        value: job.committed_rows / commitS,
+        unit: "rows/s",
+      });
+      report({
+        bench: b,
+        figure:
+          `end to end (valid ${job.valid_rows}, invalid ${job.invalid_rows}, dup ${job.duplicate_rows})`,
+        value: totalS,
+        unit: "s",
+        baseline: copyS,
+        ratio: totalS / copyS,
+        target: rows >= 1_000_000 ? "< 30 s" : rows >= 200_000 ? "< 8 s" : undefined,
+      });
+      report({
+        bench: b,
+        figure: "end to end against the floor (below)",
+        value: totalS,
+        unit: "s",
+        baseline: leadsS,
+        ratio: totalS / leadsS,
+        target: "<= 1.3x floor",
+      });
+      report({
+        bench: b,
+        figure: "CPU of the job: PostgreSQL's backends (floor: its one insert's)",
+        value: pgCpuMs / 1000,
+        unit: "s",
+        baseline: floorCpuMs / 1000,
+        ratio: pgCpuMs / Math.max(1, floorCpuMs),
+      });
+      report({ bench: b, figure: "CPU of the job: the function's calls", value: fnCpuMs / 1000, unit: "s" });
+      report({
+        bench: b,
+        figure: "CPU of the job, both, over 2 cores: the least wall time it can take here",
+        value: (pgCpuMs + fnCpuMs) / 2000,
+        unit: "s",
+        baseline: totalS,
+        ratio: (pgCpuMs + fnCpuMs) / 2000 / totalS,
+      });
+      report({
+        bench: b,
+        figure: "bytes kept per imported row, job ended",
+        value: keptBefore,
+        unit: "B/row",
+      });
+      report({
+        bench: b,
+        figure: "bytes kept per imported row, compacted (purge_imports, vacuum full)",
+        value: keptAfter,
+        unit: "B/row",
+        baseline: keptBefore,
+        ratio: keptAfter / keptBefore,
+      });
+      report({
+        bench: b,
+        figure: "floor: the rows inserted into leads, one statement",
+        value: leadsS,
+        unit: "s",
+        baseline: copyS,
+        ratio: leadsS / copyS,
+      });
+      for (const a of ablation) {
+        report({
+          bench: b,
+          figure: `floor cost of ${a.guard.name} (${
+            a.guard.constraint ? "constraint" : "index"
+          }), per 1M rows`,
+          value: ((a.base - a.s) * 1e6) / ablationRows,
+          unit: "s",
+        });
+      }
+      if (ablation.length) {
+        report({
+          bench: b,
+          figure: `floor of ${ablationRows} rows without any index but the key, foreign key or check`,
+          value: bareS,
+          unit: "s",
+          baseline: ablationS,
+          ratio: bareS / ablationS,
+        });
+      }
+      reportCallCosts(report, b, calls);
+      reportStepCosts(report, b, calls, BUDGET);
+      reportCallsPerJob(report, b, `${rows.toLocaleString("en")} rows`, calls, BUDGET);
+      if (k === 0) reportCallsPerJob(report, b, "20 rows", twentyCalls, BUDGET);
+      report({
+        bench: b,
+        figure: "peak memory target (issue)",
+        value: Math.max(...calls.map((c) => c.peakMemoryMb)),
+        unit: "MB",
+        target: "< 200",
+      });
+      last = { file, rows, totalS, job, calls };
     }
-    report({
-      bench: b,
-      figure: `floor of ${ablationRows} rows without any index but the key, foreign key or check`,
-      value: bareS,
-      unit: "s",
-      baseline: ablationS,
-      ratio: bareS / ablationS,
-    });
-    reportTimeline(report, b, calls, events);
-    reportCallCosts(report, b, calls);
-    reportStepCosts(report, b, calls, BUDGET);
-    reportCallsPerJob(report, b, `${rows.toLocaleString("en")} rows`, calls, BUDGET);
-    reportCallsPerJob(report, b, "20 rows", twenty.calls, BUDGET);
-    report({
-      bench: b,
-      figure: "peak memory target (issue)",
-      value: Math.max(...calls.map((c) => c.peakMemoryMb)),
-      unit: "MB",
-      target: "< 200",
-    });
+    if (lean || !last) return;
+    const { file, rows, totalS, job, calls } = last;
 
     // The same rows as an XLSX, end to end, twice: strings SHARED (xl/sharedStrings.xml, as Excel,
     // LibreOffice, openpyxl and XlsxWriter's default mode write them: the common case; a streaming
@@ -335,16 +430,11 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
     // streaming writer, which the test command installs: scripts/install_writers.sh). Each for a
     // company of its own (the CSV's leads are not its duplicates).
     for (const strings of ["shared", "inline"] as const) {
-      const [{ id: company2 }] = await db.sql<{ id: number }[]>`
-        insert into public.companies (name) values (${`Bench XLSX ${strings}`}) returning id`;
+      const company2 = await company(`Bench XLSX ${strings}`);
+      await seedCompany(company2); // (the same 20 leads first, as the CSV's company had them)
       const xlsxKey = `imports/${company2}/leads-${rows}.xlsx`;
       const xlsxFile = `${dir}/estimation-files/${xlsxKey}`;
-      await Deno.mkdir(xlsxFile.replace(/\/[^/]*$/, ""), { recursive: true });
       const writeS = await writeXlsx(file, xlsxFile, strings);
-      // The same 20 leads first, as the CSV's company had them (its file's duplicates of existing leads).
-      const small2 = `imports/${company2}/leads-20.csv`;
-      await Deno.copyFile(smallFile, `${dir}/estimation-files/${small2}`);
-      await run(small2, company2);
       const xlsxSize = (await Deno.stat(xlsxFile)).size;
       const tx0 = performance.now();
       const x = await run(xlsxKey, company2);
@@ -410,6 +500,14 @@ export const benchImports: Bench = async (report, { quick, rows: asked }) => {
     await Deno.remove(dir, { recursive: true });
   }
 };
+
+/** Bytes of `import_rows` (and of the parse's duplicate keys), indexes and TOAST included. */
+async function keptBytes(sql: Sql): Promise<number> {
+  const [{ bytes }] = await sql<{ bytes: number }[]>`
+    select (pg_total_relation_size('public.import_rows')
+            + coalesce(pg_total_relation_size(to_regclass('passerelle.import_keys')), 0))::float8 as bytes`;
+  return bytes;
+}
 
 /**
  * Writes `csv`'s rows into `xlsx`, strings shared (`write_xlsx_shared.py`) or inline (XlsxWriter

@@ -25,8 +25,10 @@ export interface BenchOptions {
   odoo?: { url: string; db: string; login: string; secret: string };
   /** The migration bench's scale: `small` (default) or `full`. */
   scale?: string;
-  /** The size of the main input, where a bench has one (`--rows N`: the imports' file). */
-  rows?: number;
+  /** The size of the main input, where a bench has one (`--rows N`: the imports' file; `--rows 200000,1000000`: each). */
+  rows?: number[];
+  /** The main figures only (`--lean`: the imports bench skips the floor's per-index ablation and the XLSX). */
+  lean?: boolean;
 }
 
 export type Bench = (report: Report, opts: BenchOptions) => Promise<void>;

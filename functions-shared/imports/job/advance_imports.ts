@@ -38,12 +38,12 @@ export interface AdvanceDeps {
   /** Test hooks that simulate a crash (see `parseStep`, `commitStep`). */
   afterFlush?: (c: Checkpoint) => void | Promise<void>;
   afterRange?: (nextRow: number) => void | Promise<void>;
+  /** Bench hook: names each moment of a job's end as it passes (`deno task bench imports`' timeline). */
+  trace?: (what: string) => void;
   /** Called at checkpoints so that peak memory is seen. */
   sampleMemory?: () => void;
   /** Days the rows of an ended job are kept whole (`IMPORT_ROWS_KEEP_DAYS`); default 30. */
   keepRowsDays?: number;
-  /** Commit leads jobs while they are parsed (see `streamedCommit`); default off. */
-  streamCommit?: boolean;
   /** Rows a call's purge removes at most (`passerelle.purge_imports`); default 50,000. */
   purgeRows?: number;
 }
@@ -93,7 +93,7 @@ export async function advanceImports(
       rows += r.rows;
     }
     await releaseJob(d.sql, job.id);
-    await notifyJobEnd({ sql: d.sql, ...d.email }, job.id);
+    if (await notifyJobEnd({ sql: d.sql, ...d.email }, job.id)) d.trace?.("email sent or skipped");
     costliestCpuMs = Math.max(costliestCpuMs, budget.cpuMs() - cpuBefore);
   }
   // Undos a user call left unfinished (each range bounded, see `undoImport`).

@@ -163,3 +163,52 @@ Deno.test("a call that read the last rows with too little CPU left leaves the en
     await kit.close();
   }
 });
+
+Deno.test("a call that committed the last range with too little CPU left leaves the report and the job's end to the next call", async () => {
+  const kit = await importKit("calls_cpu_commit_end");
+  try {
+    const h = kit.handler("leads");
+    const admin = await kit.token(kit.admin, "admin@exemple.fr");
+    // 20 people, then the first of them again: a duplicate, which the error report lists.
+    const path = await kit.put(
+      "vingt-et-un.csv",
+      csv([
+        "Prénom;Nom;Courriel;Société",
+        ...Array.from({ length: 20 }, (_, i) => `Prénom${i};Nom${i};personne${i}@exemple.fr;Société ${i}`),
+        "Prénom0;Nom0;personne0@exemple.fr;Société 0",
+      ]),
+    );
+    const res = await kit.call(h, admin, { action: "start", companyId: kit.company, file: { path } });
+    const { jobId } = await res.json();
+    const deps = { sql: kit.db.sql, store: kit.store, kind: "leads" as const };
+    const job = async () => ({
+      ...(await kit.db.sql`select status, committed_rows, error_report_path is not null as report
+                             from public.import_jobs where id = ${jobId}`)[0],
+    });
+    // Each call's CPU is a meter the test moves: the parse's one flush costs 1.1 s of the first call's
+    // 1.5 s (its end is left to the next call), the one commit range 1.1 s of the second's.
+    const meter = () => {
+      let cpu = 0;
+      return {
+        budget: startBudget({ wallMs: 60_000, cpuMs: 1_500 }, {
+          now: () => performance.now(),
+          cpu: () => cpu,
+        }),
+        spend: () => void (cpu += 1_100),
+      };
+    };
+    const first = meter();
+    await advanceImports({ ...deps, afterFlush: first.spend }, first.budget);
+    const second = meter();
+    await advanceImports({ ...deps, afterRange: second.spend }, second.budget);
+    assert.deepEqual(
+      await job(),
+      { status: "committing", committed_rows: 20, report: false },
+      "every row committed, the report and the job's end left to the next call",
+    );
+    await kit.drain("leads", deps);
+    assert.deepEqual(await job(), { status: "completed", committed_rows: 20, report: true });
+  } finally {
+    await kit.close();
+  }
+});

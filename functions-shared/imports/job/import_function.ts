@@ -33,7 +33,6 @@ export function importFunction(
       advance: {
         leaseS: Math.max(config.leaseS, 120),
         keepRowsDays: config.importRowsKeepDays,
-        streamCommit: config.importCommitWhileParsing,
       },
     });
   });

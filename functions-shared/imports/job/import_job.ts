@@ -43,8 +43,6 @@ export interface Checkpoint {
   sheet?: SheetCursor | null;
   /** XLSX and ODS: the sheet was read to its end. */
   sheetDone?: boolean;
-  /** The job is committed while it is parsed (`streamedCommit`), from its first row. */
-  streamed?: boolean;
 }
 
 /** What sniffing found, kept in `payload.parse` so that later calls need not sniff again. */
