@@ -112,11 +112,3 @@ export async function renewClaims(sql: Sql, claims: BackupClaim[], leaseS: numbe
   }
   return lost;
 }
-
-/** Which of these attachments still need their file and are held by no one, as the table says. */
-export async function filesLeft(sql: Sql, odooIds: number[]): Promise<Set<number>> {
-  if (odooIds.length === 0) return new Set();
-  const rows = await sql<{ id: number }[]>`
-    select id from passerelle.backup_files_left(${odooIds}::integer[]) id`;
-  return new Set(rows.map((r) => r.id));
-}

@@ -17,13 +17,17 @@ export interface StandinProcess {
   close(): Promise<void>;
 }
 
-/** Starts `server.ts` as a child with `jwtSecret` and the `estimation-files` bucket. */
+/** Starts `server.ts` as a child with `jwtSecret` and the `estimation-files` bucket (on `port`: 0, a free one). */
 export async function startStandinProcess(
-  o: { jwtSecret: string; buckets?: string[] },
+  o: { jwtSecret: string; buckets?: string[]; port?: number },
 ): Promise<StandinProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./server.ts", import.meta.url).pathname, "--stdin-control"],
-    env: { JWT_SECRET: o.jwtSecret, STORAGE_BUCKETS: (o.buckets ?? ["estimation-files"]).join(",") },
+    env: {
+      JWT_SECRET: o.jwtSecret,
+      STORAGE_BUCKETS: (o.buckets ?? ["estimation-files"]).join(","),
+      STORAGE_PORT: String(o.port ?? 0),
+    },
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",

@@ -12,7 +12,23 @@ import { startStorageStandin, type StorageStandin } from "../storage_standin/ser
 import { type StandinProcess, startStandinProcess } from "../storage_standin/standin_process.ts";
 import { type NetWorker, startNetWorker } from "../stack/net_worker.ts";
 import { functionEnv, type FunctionsProcess, startFunctionsProcess } from "../stack/stack.ts";
-import { freePort } from "../stack/postgres_cluster.ts";
+import { freePort, portIsFree } from "../stack/postgres_cluster.ts";
+
+/**
+ * The ports of `PASSERELLE_STACK_PORTS` ("first-last"), taken in turn where free, for a session that
+ * must keep its servers inside a block of its own; a free port of the system's otherwise.
+ */
+let nextInBlock = 0;
+function stackPort(): number {
+  const block = /^(\d+)-(\d+)$/.exec(Deno.env.get("PASSERELLE_STACK_PORTS") ?? "");
+  if (!block) return freePort();
+  const [first, last] = [Number(block[1]), Number(block[2])];
+  for (let i = 0; i <= last - first; i++) {
+    const port = first + (nextInBlock++ % (last - first + 1));
+    if (portIsFree(port)) return port;
+  }
+  throw new Error(`no free port in PASSERELLE_STACK_PORTS ${first}-${last}`);
+}
 
 export interface FunctionStack {
   url: string;
@@ -50,17 +66,21 @@ export async function startFunctionStack(o: {
    */
   storage?: "local" | "standin" | "standin-process";
 }): Promise<FunctionStack> {
-  const odoo = await startOdooSimulator({ dataset: o.dataset, latencyMs: o.latencyMs ?? 0 });
+  const odoo = await startOdooSimulator({
+    dataset: o.dataset,
+    latencyMs: o.latencyMs ?? 0,
+    port: stackPort(),
+  });
   const keys = await makeKeys();
   const { jwtSecret } = keys;
   const storageDir = await Deno.makeTempDir({ prefix: "passerelle-store-" });
-  const port = freePort();
+  const port = stackPort();
   const url = `http://127.0.0.1:${port}`;
   const storage = o.storage === "standin"
-    ? await startStorageStandin({ jwtSecret, buckets: [{ name: "estimation-files" }] })
+    ? await startStorageStandin({ jwtSecret, buckets: [{ name: "estimation-files" }], port: stackPort() })
     : undefined;
   const storageProcess = o.storage === "standin-process"
-    ? await startStandinProcess({ jwtSecret })
+    ? await startStandinProcess({ jwtSecret, port: stackPort() })
     : undefined;
   const storageUrl = storage?.url ?? storageProcess?.url;
   const env = {
