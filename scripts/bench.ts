@@ -30,7 +30,8 @@ const { values, positionals } = parseArgs({
     "odoo-db": { type: "string" },
     "odoo-login": { type: "string", default: "admin" },
     "odoo-password": { type: "string", default: "admin" },
-    "odoo-api-key": { type: "string" },
+    // (ODOO_LIVE_API_KEY, as `deno task test:live` takes it, keeps the key off the command line)
+    "odoo-api-key": { type: "string", default: Deno.env.get("ODOO_LIVE_API_KEY") },
     "odoo-transport": { type: "string", default: "jsonrpc" },
   },
 });
