@@ -1,6 +1,7 @@
 /**
- * `deno task bench [name...] [--json] [--quick] [--lean] [--rows N[,N…]] [--odoo-url URL --odoo-db DB --odoo-login L
- * --odoo-password P]`: runs the benchmarks (sync and archive against that real Odoo when given) and
+ * `deno task bench [name...] [--json] [--quick] [--lean] [--rows N[,N…]] [--odoo-url URL --odoo-db DB
+ * --odoo-login L --odoo-password P | --odoo-api-key K] [--odoo-transport jsonrpc|json2]`: runs the
+ * benchmarks (sync and archive against that real Odoo when given) and
  * prints their figures beside the baseline each runs in the same process,
  * as a table, or with --json one object a line
  * (bench, figure, value, unit, baseline, ratio, target).
@@ -31,6 +32,9 @@ const { values, positionals } = parseArgs({
     "odoo-db": { type: "string" },
     "odoo-login": { type: "string", default: "admin" },
     "odoo-password": { type: "string", default: "admin" },
+    // (ODOO_LIVE_API_KEY, as `deno task test:live` takes it, keeps the key off the command line)
+    "odoo-api-key": { type: "string", default: Deno.env.get("ODOO_LIVE_API_KEY") },
+    "odoo-transport": { type: "string", default: "jsonrpc" },
   },
 });
 const odoo = values["odoo-url"]
@@ -38,7 +42,8 @@ const odoo = values["odoo-url"]
     url: values["odoo-url"],
     db: values["odoo-db"] ?? "passerelle",
     login: values["odoo-login"]!,
-    secret: values["odoo-password"]!,
+    secret: values["odoo-api-key"] ?? values["odoo-password"]!,
+    transport: values["odoo-transport"] === "json2" ? "json2" as const : "jsonrpc" as const,
   }
   : undefined;
 // The whole migration writes its scenario to disk (12.6 GB at full scale): only when asked for by name.

@@ -71,55 +71,56 @@ Deno.test("texts are stored exactly as Odoo has them, and empty files and links 
   }
 });
 
-Deno.test("a login without Sales rights fails the archive with odoo_access_denied naming the right, not a pass of 0 files", async () => {
-  // Odoo answers such a login's ir.attachment search_read with [] (fixture odoo/50) and refuses its
-  // crm.lead search_read with an AccessError listing the groups (fixture odoo/23).
-  const dataset = generateDataset({ leads: 20, attachments: 10, activities: 0, seed: 4 });
-  const odoo = await startOdooSimulator({ dataset });
-  const db = await createTestDatabase("discovery_nocrm");
-  const dir = await Deno.makeTempDir();
-  const key = "service-role-key-for-the-nocrm-test";
-  try {
-    const admin = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
-    const sync = leadSync(admin, { companyName: "Acme" });
-    while ((await sync({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
-    const nocrm = createOdooClient(config(odoo.url, "nocrm", "nocrm"), {
-      fetch,
-      sleep: () => Promise.resolve(),
-    });
-    assert.deepEqual(
-      await nocrm.searchRead("ir.attachment", [["res_model", "=", "crm.lead"]], { fields: ["id"] }),
-      [],
-      "Odoo itself says nothing is wrong",
-    );
-    const handler = serveBatch({
-      name: "archive-odoo-files",
-      config: { serviceRoleKey: key, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
-      sql: db.sql,
-      secrets: [key],
-      step: archiveFiles({ odoo: nocrm, store: localStore({ dir, bucket: "estimation-files" }) }),
-    });
-    const res = await handler(
-      new Request("http://x/functions/v1/archive-odoo-files", {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}` },
-      }),
-    );
-    const body = await res.json();
-    assert.equal(res.status, 500);
-    assert.equal(body.code, "odoo_access_denied");
-    assert.match(body.message, /may not read crm\.lead/);
-    assert.match(body.message, /"Sales\/Administrator" or "Sales\/User: Own Documents Only"/);
-    const [state] = await db.sql`
+for (const version of [17, 19] as const) {
+  Deno.test(`Odoo ${version}: a login without Sales rights fails the archive with odoo_access_denied naming the right, not a pass of 0 files`, async () => {
+    // Odoo 17 answers such a login's ir.attachment search_read with [] (fixture odoo/50), Odoo 19 with
+    // crm.lead's AccessError (odoo19_live/01); both refuse its crm.lead search_read with an AccessError
+    // listing the groups (fixtures odoo/23, odoo19/05).
+    const dataset = generateDataset({ leads: 20, attachments: 10, activities: 0, seed: 4 });
+    const odoo = await startOdooSimulator({ dataset, version });
+    const db = await createTestDatabase("discovery_nocrm");
+    const dir = await Deno.makeTempDir();
+    const key = "service-role-key-for-the-nocrm-test";
+    try {
+      const admin = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
+      const sync = leadSync(admin, { companyName: "Acme" });
+      while ((await sync({ sql: db.sql, budget: budget() })).more) { /* full pass */ }
+      const nocrm = createOdooClient(config(odoo.url, "nocrm", "nocrm"), {
+        fetch,
+        sleep: () => Promise.resolve(),
+      });
+      const listed = nocrm.searchRead("ir.attachment", [["res_model", "=", "crm.lead"]], { fields: ["id"] });
+      if (version === 17) assert.deepEqual(await listed, [], "Odoo 17 itself says nothing is wrong");
+      else await assert.rejects(listed, /You are not allowed to access 'Lead' \(crm\.lead\) records/);
+      const handler = serveBatch({
+        name: "archive-odoo-files",
+        config: { serviceRoleKey: key, budget: { wallMs: 50_000, cpuMs: 1_500 }, workers: 1, chain: false },
+        sql: db.sql,
+        secrets: [key],
+        step: archiveFiles({ odoo: nocrm, store: localStore({ dir, bucket: "estimation-files" }) }),
+      });
+      const res = await handler(
+        new Request("http://x/functions/v1/archive-odoo-files", {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}` },
+        }),
+      );
+      const body = await res.json();
+      assert.equal(res.status, 500);
+      assert.equal(body.code, "odoo_access_denied");
+      assert.match(body.message, /may not read crm\.lead/);
+      assert.match(body.message, /"Sales\/Administrator" or "Sales\/User: Own Documents Only"/);
+      const [state] = await db.sql`
       select (select count(*)::int from public.lead_files) as files,
              (select caught_up_at from public.sync_state where source = 'odoo_attachments') as discovered`;
-    assert.deepEqual({ ...state }, { files: 0, discovered: null }, "no discovery pass recorded as done");
-    const [log] = await db.sql`select status, errors from public.migration_logs order by id desc limit 1`;
-    assert.equal(log.status, "error");
-    assert.match(log.errors[0], /^odoo_access_denied/);
-  } finally {
-    await db.drop();
-    await odoo.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+      assert.deepEqual({ ...state }, { files: 0, discovered: null }, "no discovery pass recorded as done");
+      const [log] = await db.sql`select status, errors from public.migration_logs order by id desc limit 1`;
+      assert.equal(log.status, "error");
+      assert.match(log.errors[0], /^odoo_access_denied/);
+    } finally {
+      await db.drop();
+      await odoo.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

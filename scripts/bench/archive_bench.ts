@@ -38,7 +38,7 @@ async function prepare(db: TestDatabase, odoo: ReturnType<typeof createOdooClien
 export const benchArchive: Bench = async (report, opts) => {
   if (opts.odoo) {
     // A real Odoo: every attachment of its leads, then Odoo's own batched reads of the same bytes.
-    const real = { ...opts.odoo, transport: "jsonrpc" as const, timeoutMs: 120_000 };
+    const real = { ...opts.odoo, transport: opts.odoo.transport ?? "jsonrpc", timeoutMs: 120_000 };
     await runArchive(report, Boolean(opts.quick), { odoo: [], what: `the real Odoo at ${real.url}`, real });
     return;
   }

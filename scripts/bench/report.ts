@@ -20,9 +20,10 @@ export interface BenchOptions {
   quick?: boolean;
   /**
    * A real Odoo to measure the sync and the archive against (`--odoo-url`, `--odoo-db`, `--odoo-login`,
-   * `--odoo-password`), instead of the simulator; it is only read.
+   * `--odoo-password` or `--odoo-api-key`, `--odoo-transport jsonrpc|json2`), instead of the simulator;
+   * it is only read.
    */
-  odoo?: { url: string; db: string; login: string; secret: string };
+  odoo?: { url: string; db: string; login: string; secret: string; transport?: "jsonrpc" | "json2" };
   /** The migration bench's scale: `small` (default) or `full`. */
   scale?: string;
   /** The size of the main input, where a bench has one (`--rows N`: the imports' file; `--rows 200000,1000000`: each). */

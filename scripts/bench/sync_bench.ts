@@ -183,7 +183,7 @@ export const benchSync: Bench = async (report, { quick, odoo: realOdoo }) => {
 export async function benchAgainstOdooRead(
   report: Report,
   quick: boolean,
-  real?: { url: string; db: string; login: string; secret: string },
+  real?: { url: string; db: string; login: string; secret: string; transport?: "jsonrpc" | "json2" },
 ) {
   const simulated = real ? null : await startOdooProcess([
     "--leads",
@@ -202,7 +202,7 @@ export async function benchAgainstOdooRead(
     db: real?.db ?? "crm_src",
     login: real?.login ?? "admin",
     secret: real?.secret ?? "admin",
-    transport: "jsonrpc" as const,
+    transport: real?.transport ?? "jsonrpc",
     timeoutMs: 120_000,
   };
   const where = real ? `the real Odoo at ${real.url}` : "Odoo 17's costs";

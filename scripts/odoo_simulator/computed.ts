@@ -73,17 +73,30 @@ export const COMPUTED: Record<string, Record<string, Compute>> = {
     meeting_display_label: () => "No Meeting",
     is_partner_visible: (r) => r.type === "opportunity" || Boolean(r.partner_id),
     show_enrich_button: (r) => Boolean(r.email_from) && r.active !== false,
-    // Odoo 19 only (the schema of version 17 has no such fields).
+    // Odoo 19 only (the schema of version 17 has no such fields), computed as 19.0's crm.lead does
+    // (fixtures odoo19_live/04 and 06): the partner's company when the partner is one of its people (not
+    // the company itself, not a person alone); without a partner, the company named exactly partner_name.
     commercial_partner_id: (r, c) => {
       const id = typeof r.partner_id === "number"
         ? r.partner_id
         : Array.isArray(r.partner_id)
         ? r.partner_id[0]
         : 0;
-      const p = id ? c.ds.table("res.partner").get(id as number) : undefined;
-      return p ? commercialPartner(p, c) : false;
+      const partners = c.ds.table("res.partner");
+      const p = id ? partners.get(id as number) : undefined;
+      if (p) {
+        const company = partners.get(commercialPartner(p, c));
+        return company?.is_company && company.id !== p.id ? company.id : false;
+      }
+      if (id || typeof r.partner_name !== "string" || !r.partner_name) return false;
+      return companiesByName(c).get(r.partner_name) ?? false;
     },
-    won_status: (r) => r.active === false ? "lost" : Number(r.probability ?? 0) >= 100 ? "won" : "pending",
+    won_status: (r, c) => {
+      const stage = typeof r.stage_id === "number" ? c.ds.table("crm.stage").get(r.stage_id) : undefined;
+      const probability = Number(r.probability ?? 0);
+      if (probability === 100 && stage?.is_won) return "won";
+      return r.active === false && probability === 0 ? "lost" : "pending";
+    },
     is_rotting: () => false,
     rotting_days: () => 0,
     stage_id_color: () => 0,
@@ -163,6 +176,25 @@ function commercialPartner(r: Row, c: ComputeContext): number {
   if (r.is_company || typeof r.parent_id !== "number") return r.id;
   const parent = c.ds.table("res.partner").get(r.parent_id);
   return parent ? commercialPartner(parent, c) : r.id;
+}
+
+/** Company partners by exact name (the lowest id first), rebuilt when the table changes. */
+const companyNames = new WeakMap<object, { version: number; byName: Map<string, number> }>();
+
+function companiesByName(c: ComputeContext): Map<string, number> {
+  const t = c.ds.table("res.partner");
+  let hit = companyNames.get(t);
+  if (!hit || hit.version !== t.version) {
+    const byName = new Map<string, number>();
+    for (const p of t.rows) {
+      if (!p.is_company || typeof p.name !== "string") continue;
+      const known = byName.get(p.name);
+      if (known === undefined || p.id < known) byName.set(p.name, p.id);
+    }
+    hit = { version: t.version, byName };
+    companyNames.set(t, hit);
+  }
+  return hit.byName;
 }
 
 /** Tracking value ids by message, rebuilt when the table changes. */

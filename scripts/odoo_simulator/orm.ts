@@ -203,6 +203,7 @@ export class Orm {
 
   #plan(model: ModelDef, domain: unknown, orderSpec: unknown, env: CallEnv) {
     this.#checkModelAccess(model, env);
+    if (this.version >= 19 && model.name === "ir.attachment") this.#checkNamedModels(domain, env);
     const compiled = compileDomain(domain, model, this.access);
     const tests: ((row: Row) => boolean)[] = [];
     if (hasActive(model) && env.context.active_test !== false && !compiled.mentions.has("active")) {
@@ -289,6 +290,23 @@ export class Orm {
     if (model.crmGroups && !env.crm) throw faults.modelAccess(model.description, model.name, model.crmGroups);
     if (model.systemGroups && env.system === false) {
       throw faults.modelAccess(model.description, model.name, model.systemGroups);
+    }
+  }
+
+  /**
+   * Odoo 19's ir.attachment search checks the access to the models its domain names (`res_model` in an
+   * AND of conditions): a user without Sales rights asking for crm.lead's attachments gets crm.lead's
+   * AccessError, where Odoo 17 answered [] (fixtures odoo19_live/01 and 02; odoo/50).
+   */
+  #checkNamedModels(domain: unknown, env: CallEnv): void {
+    if (!Array.isArray(domain) || domain.some((t) => t === "|" || t === "!")) return;
+    for (const term of domain) {
+      if (!Array.isArray(term) || term[0] !== "res_model") continue;
+      const names = term[1] === "=" ? [term[2]] : term[1] === "in" && Array.isArray(term[2]) ? term[2] : [];
+      for (const name of names) {
+        const target = typeof name === "string" ? this.models.get(name) : undefined;
+        if (target) this.#checkModelAccess(target, env);
+      }
     }
   }
 

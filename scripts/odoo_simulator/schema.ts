@@ -495,17 +495,33 @@ export function hasActive(model: ModelDef): boolean {
  * Fields Odoo 19 removed and added, per model, as `fields_get` on a real 19.0 server showed them against
  * 17.0 (scripts/fixtures/odoo19/fields_17_vs_19.json; only the fields this schema holds are removed).
  */
-const ODOO19: Record<string, { description?: string; removed: string[]; added: Record<string, FieldDef> }> = {
+/**
+ * What Odoo 19 changed: fields removed (fields_17_vs_19.json), added, and described otherwise (`changed`:
+ * the attributes a real 19.0's fields_get gave, scripts/fixtures/odoo19_live/fields19.json).
+ */
+const ODOO19: Record<
+  string,
+  {
+    description?: string;
+    removed: string[];
+    added: Record<string, FieldDef>;
+    changed?: Record<string, FieldDef>;
+  }
+> = {
   "crm.lead": {
     // fixture odoo19/05: "You are not allowed to access 'Lead' (crm.lead) records."
     description: "Lead",
     removed: ["kanban_state", "mobile", "mobile_blacklisted", "title"],
     added: {
-      commercial_partner_id: f("many2one", "Customer Company", "r", "res.partner"),
+      commercial_partner_id: f("many2one", "Customer Company", "", "res.partner"),
       is_rotting: f("boolean", "Rotting", "r"),
       rotting_days: f("integer", "Days Rotting", "r"),
       stage_id_color: f("integer", "Stage Color", "r"),
-      won_status: f("selection", "Is Won", "r"),
+      won_status: f("selection", "Won/Lost", "sr"),
+    },
+    changed: {
+      partner_id: f("many2one", "Contact", "s", "res.partner"),
+      phone_mobile_search: f("char", "Phone Number", ""),
     },
   },
   "res.partner": {
@@ -524,9 +540,32 @@ const ODOO19: Record<string, { description?: string; removed: string[]; added: R
       "title",
     ],
     added: {},
+    changed: { commercial_company_name: f("char", "Company Name Entity", "sr") },
   },
-  "res.users": { removed: ["groups_id", "mobile", "title", "team_id"], added: {} },
-  "crm.stage": { removed: ["team_id"], added: { color: f("integer", "Color", "s") } },
+  "res.users": {
+    removed: ["groups_id", "mobile", "title", "team_id"],
+    added: {},
+    changed: {
+      name: f("char", "Name", ""),
+      email: f("char", "Email", ""),
+      lang: f("selection", "Language", ""),
+      tz: f("selection", "Timezone", ""),
+      login_date: f("datetime", "Latest Login", ""),
+    },
+  },
+  "crm.stage": {
+    removed: ["team_id"],
+    added: {
+      rotting_threshold_days: f("integer", "Days to rot", "s"),
+      team_ids: f("many2many", "Sales Teams", "s", "crm.team"),
+      color: f("integer", "Color", "s"),
+    },
+  },
+  "ir.attachment": {
+    removed: [],
+    added: {},
+    changed: { mimetype: f("char", "Mime Type", "sr"), local_url: f("char", "Attachment URL", "r") },
+  },
   "mail.activity": { removed: ["request_partner_id"], added: {} },
   // mail.message, mail.tracking.value and ir.model.fields: none recorded by fields_get on 19.0; the fields
   // served here are in addons/mail/models/mail_message.py and mail_tracking_value.py of 17.0 and of
@@ -544,7 +583,9 @@ export function modelsFor(version: 17 | 19): ReadonlyMap<string, ModelDef> {
       continue;
     }
     const fields: Record<string, FieldDef> = {};
-    for (const [k, v] of Object.entries(def.fields)) if (!change.removed.includes(k)) fields[k] = v;
+    for (const [k, v] of Object.entries(def.fields)) {
+      if (!change.removed.includes(k)) fields[k] = change.changed?.[k] ?? v;
+    }
     out.set(name, {
       ...def,
       description: change.description ?? def.description,

@@ -132,7 +132,9 @@ const VERSIONS = {
     server_serie: "17.0",
   },
   19: {
-    server_version: "19.0-20250918",
+    // A 19.0 source build answers "19.0" in common.version as in /web/version (fixtures odoo19/11,
+    // odoo19_live/08).
+    server_version: "19.0",
     server_version_info: [19, 0, 0, "final", 0, ""],
     server_serie: "19.0",
   },
