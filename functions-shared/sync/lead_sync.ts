@@ -60,8 +60,6 @@ export interface LeadSyncOptions {
   /** Leads per Odoo page (the first page); later pages adapt to the CPU budget. */
   pageSize?: number;
   maxPageSize?: number;
-  /** Pages read from Odoo ahead of the one being written (default 2). */
-  readAhead?: number;
 }
 
 interface SyncState {
@@ -137,7 +135,6 @@ interface Page {
 export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
   const source = opts.source ?? "odoo_leads";
   const maxPage = opts.maxPageSize ?? 5000;
-  const readAhead = Math.max(1, opts.readAhead ?? 2);
   // Names kept between calls (record_names.ts): tags by their name, as before; stages and salespeople
   // by what Odoo's many2one would show, since leads are read without it (`load: null`).
   const tagNames = recordNames(odoo, "crm.tag", { field: "name" });
@@ -237,77 +234,42 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
 
     async function syncPages(db: Sql): Promise<StepResult> {
       let state = await loadState(db, source, opts.companyName);
+      let next: Promise<Page> | null = null;
       const known: PartnerReads = new Map();
       // Names (when not known from an earlier call) are read while the first page is.
       const namesWarm = Promise.all([tagNames.of([]), stageNames.of([]), userNames.of([])]);
       namesWarm.catch(() => {});
+      // A small first page, so that PostgreSQL starts writing while Odoo reads the next (twice as big).
+      let pageSize = opts.pageSize ?? 500;
       let inserted = 0, updated = 0, unchanged = 0, pages = 0, passDone = false;
       const cpuPerLead: number[] = [];
 
-      // Pages are read ahead of the writes, one read after the other (keyset: each starts where the
-      // previous one ended), up to `readAhead` pages not yet written: Odoo reads on while PostgreSQL
-      // writes, and neither waits for the other (issue 16: with one page ahead, each read began only once
-      // the write before it ended, and a 3,000-lead sync waited 0.3 s more on a real Odoo 17).
-      // A small first page, so that PostgreSQL starts writing early; later pages grow.
-      let nextSize = opts.pageSize ?? 250;
-      const ahead: { page: Promise<Page>; size: number }[] = [];
-      let readTo = state.cursor_id, reading = false, readsEnded = false;
-      const startRead = () => {
-        const size = nextSize;
-        // Size the next page to the CPU left (parsing and encoding dominate), less what is read and not
-        // yet written, at most twice this one (a short page, at the end of a pass, does not shrink it).
-        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
-        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
-        const unwritten = ahead.reduce((n, a) => n + a.size, 0) + size;
-        nextSize = Math.max(
-          100,
-          Math.min(maxPage, 2 * size, Math.floor((cpuLeft * 0.5) / perLead) - unwritten),
-        );
-        reading = true;
-        const page = readPage(passDomain({ ...state, cursor_id: readTo }), size, known);
-        page.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
-        ahead.push({ page, size });
-        page.then((p) => {
-          reading = false;
-          // An empty page ends the pass (a short one does not: ids have gaps and rows may be hidden).
-          if (p.leads.length === 0) readsEnded = true;
-          else {
-            readTo = p.leads[p.leads.length - 1].id;
-            readMore();
-          }
-        }, () => {
-          reading = false;
-          readsEnded = true;
-        });
-      };
-      // A page read for a call whose budget then ends is dropped: the next call reads it again.
-      const readMore = () => {
-        if (!reading && !readsEnded && ahead.length < readAhead && !budget.spent()) startRead();
-      };
-
       while (!budget.spent()) {
-        if (!ahead.length && !reading) startRead();
         if (state.pass_high === null) {
           // The newest write_date Odoo has now: the next pass starts there. The first page is read
           // meanwhile: an edit made between the two reads has a write_date >= the one read, so the next
           // pass reads it again either way.
-          const [newest] = await odoo.searchRead<OdooLead>("crm.lead", [], {
+          const newestRead = odoo.searchRead<OdooLead>("crm.lead", [], {
             fields: ["write_date"],
             order: "write_date desc",
             limit: 1,
             context: ALL,
           });
+          next = readPage(passDomain(state), pageSize, known);
+          next.catch(() => {});
+          const [newest] = await newestRead;
           const high = newest && newest.write_date ? newest.write_date : "1970-01-01 00:00:00";
           await db`update public.sync_state set pass_high = ${high}::timestamp, pass_started_at = now()
                    where source = ${source}`;
           state = { ...state, pass_high: high };
         }
         const cpu0 = budget.cpuMs();
-        const { leads, partners: partnersRead } = await ahead[0].page;
-        ahead.shift();
-        readMore();
+        const { leads, partners: partnersRead } =
+          await (next ?? readPage(passDomain(state), pageSize, known));
+        next = null;
         if (leads.length === 0) {
-          // The pass is done; the next pass reads what changed since.
+          // An empty page ends the pass (a short one does not: ids have gaps
+          // and rows may be hidden); the next pass reads what changed since.
           await db`
             update public.sync_state
                set phase = 'incremental', pass_since = pass_high, pass_high = null, cursor_id = 0,
@@ -318,6 +280,20 @@ export function leadSync(odoo: OdooReader, opts: LeadSyncOptions) {
         }
         const lastId = leads[leads.length - 1].id;
         await namesWarm;
+        // Size the next page to the CPU left (parsing and encoding dominate), at most twice the size
+        // this one was asked for (a short page, at the end of a pass, does not shrink the next).
+        const perLead = Math.max(...cpuPerLead.slice(-3), 0.01);
+        const cpuLeft = budget.limits.cpuMs - budget.cpuMs();
+        pageSize = Math.max(
+          100,
+          Math.min(maxPage, 2 * pageSize, Math.floor((cpuLeft * 0.5) / perLead)),
+        );
+        // Odoo reads the next page while PostgreSQL writes this one. A page read for a call whose
+        // budget then ends is dropped: the next call reads it again.
+        if (!budget.spent()) {
+          next = readPage(passDomain({ ...state, cursor_id: lastId }), pageSize, known);
+          next.catch(() => {}); // (its failure, if any, surfaces where it is awaited)
+        }
         const partners = await partnersRead;
         const { tags } = await named(leads);
         const [r] = await db<{ inserted: number; updated: number; unchanged: number }[]>`
