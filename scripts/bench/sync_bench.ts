@@ -171,12 +171,13 @@ export const benchSync: Bench = async (report, { quick, odoo: realOdoo }) => {
     await odooProc.stop();
   }
   await benchAgainstOdooRead(report, Boolean(quick));
+  await benchAgainstOdooRead(report, Boolean(quick), undefined, "odoo17-prefork");
 };
 
 /**
  * The sync beside Odoo's own `search_read` of the same leads and fields, in the same run: against a real
  * Odoo when given (`--odoo-url`: every lead it has), else against a simulator that spends a real Odoo 17's
- * time (`--cost odoo17`, calibrated on the real one: ODOO17_COSTS). Both are timed authenticated (as a
+ * time (`--cost odoo17`, calibrated on the real one: ODOO17_COSTS; `odoo17-prefork`: two workers). Both are timed authenticated (as a
  * sync's process already is), in rounds that alternate them (a round: Odoo's read, then a full sync into
  * a fresh database), so that a busy machine weighs on both alike; the best of each is the figure.
  */
@@ -184,6 +185,8 @@ export async function benchAgainstOdooRead(
   report: Report,
   quick: boolean,
   real?: { url: string; db: string; login: string; secret: string; transport?: "jsonrpc" | "json2" },
+  /** The simulator's cost model when no real Odoo is given (`--cost`): threaded by default. */
+  cost: "odoo17" | "odoo17-prefork" = "odoo17",
 ) {
   const simulated = real ? null : await startOdooProcess([
     "--leads",
@@ -195,7 +198,7 @@ export async function benchAgainstOdooRead(
     "--seed",
     "5",
     "--cost",
-    "odoo17",
+    cost,
   ]);
   const config = {
     url: real?.url ?? simulated!.url,
@@ -205,7 +208,11 @@ export async function benchAgainstOdooRead(
     transport: real?.transport ?? "jsonrpc",
     timeoutMs: 120_000,
   };
-  const where = real ? `the real Odoo at ${real.url}` : "Odoo 17's costs";
+  const where = real
+    ? `the real Odoo at ${real.url}`
+    : cost === "odoo17"
+    ? "Odoo 17's costs"
+    : "Odoo 17's costs, 2 workers";
   const rounds = quick ? 2 : 3;
   const reads: number[] = [], syncs: number[] = [], calls: number[] = [];
   let leads = 0;

@@ -7,12 +7,13 @@
  * --activities (a third of leads), --seed (1), --latency ms (0), --version 17|19 (19; 17 with --fixtures),
  * --large-attachments N (0) and --large-bytes B (20000000), --fixtures (serve the recorded
  * database instead of a generated one), --cost odoo17 (spend the time a real threaded Odoo 17 spends:
- * per request, per value read, per byte of attachment, 0.41 s per authenticate; see ODOO17_COSTS). Prints the URL and credentials; Ctrl-C stops it.
+ * per request, per value read, per byte of attachment, 0.41 s per authenticate; see ODOO17_COSTS) or
+ * odoo17-prefork (the same server with two worker processes, as Odoo.sh runs it). Prints the URL and credentials; Ctrl-C stops it.
  */
 import { parseArgs } from "node:util";
 import { generateDataset } from "./dataset.ts";
 import { fixtureDataset } from "./fixture_dataset.ts";
-import { DEFAULT_USERS, ODOO17_COSTS, startOdooSimulator } from "./server.ts";
+import { COST_MODELS, DEFAULT_USERS, startOdooSimulator } from "./server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -36,7 +37,7 @@ if (values.help) {
   console.log(
     "deno run -A scripts/odoo_simulator/main.ts [--port 8069] [--leads 3000] [--attachments N] " +
       "[--activities N] [--seed 1] [--latency ms] [--version 17|19] [--large-attachments N] " +
-      "[--large-bytes B] [--fixtures] [--cost odoo17]",
+      "[--large-bytes B] [--fixtures] [--cost odoo17|odoo17-prefork]",
   );
   Deno.exit(0);
 }
@@ -58,8 +59,8 @@ if (version !== 17 && version !== 19) {
   Deno.exit(2);
 }
 
-if (values.cost !== undefined && values.cost !== "odoo17") {
-  console.error(`--cost must be odoo17 (got "${values.cost}")`);
+if (values.cost !== undefined && !(values.cost in COST_MODELS)) {
+  console.error(`--cost must be ${Object.keys(COST_MODELS).join(" or ")} (got "${values.cost}")`);
   Deno.exit(2);
 }
 
@@ -79,7 +80,7 @@ const sim = await startOdooSimulator({
   port: int("port", values.port),
   latencyMs: int("latency", values.latency),
   version,
-  cost: values.cost === "odoo17" ? ODOO17_COSTS : undefined,
+  cost: values.cost === undefined ? undefined : COST_MODELS[values.cost],
 });
 
 const count = (model: string) => dataset.table(model).size;

@@ -94,7 +94,9 @@ export interface CostModel {
  *   so 5.3 µs a value and 15.7 µs more for each of the 9,000 many2ones named;
  * - the 392 attachments read in 14 batched calls of 4 MB: 1.23 s, so 49 MB/s of content; one per call
  *   5.96 s (15 ms a call);
- * - common.authenticate: 0.41 s (issue 16), 0.52 s here.
+ * - common.authenticate: 0.41 s (issue 16), 0.52 s here. Each execute_kw checks the password too, but
+ *   Odoo caches the check per process (`res.users.check` is an ormcache on uid and password): a server
+ *   hashes it once per process (fixture odoo17_live/03), which a benchmark's warm-up pays.
  */
 export const ODOO17_COSTS: CostModel = {
   requestMs: 10,
@@ -104,6 +106,59 @@ export const ODOO17_COSTS: CostModel = {
   binaryBytesPerS: 49e6,
   workers: 1,
 };
+
+/**
+ * The same Odoo 17 run as Odoo.sh runs it, prefork (`--workers 2 --max-cron-threads 0`): each worker a
+ * process of its own, so two requests are served at once on two cores. Its costs per request, value and
+ * byte are the threaded server's: the same 392 attachments in 14 batched calls cost its workers 1.08–1.28 s
+ * of CPU (and 0.05–0.07 s of its PostgreSQL), one per call 3.79–3.93 s (and 1.05–1.06 s); fixture
+ * odoo17_live/04.
+ */
+export const ODOO17_PREFORK_COSTS: CostModel = { ...ODOO17_COSTS, workers: 2 };
+
+/** The cost models by the name `--cost` takes. */
+export const COST_MODELS: Record<string, CostModel> = {
+  odoo17: ODOO17_COSTS,
+  "odoo17-prefork": ODOO17_PREFORK_COSTS,
+};
+
+/**
+ * The time (ms) Odoo spends rendering a read's `result` beyond the request itself: every field value, the
+ * name of every many2one rendered as `[id, name]`, and the binary content (`datas`, base64 on the wire).
+ */
+export function readCostMs(cost: CostModel, result: unknown): number {
+  if (!Array.isArray(result)) return 0;
+  let values = 0, named = 0, bytes = 0;
+  for (const row of result) {
+    if (row && typeof row === "object") {
+      for (const v of Object.values(row)) {
+        values++;
+        if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "string") {
+          named++;
+        }
+      }
+      const datas = (row as Record<string, unknown>).datas;
+      if (typeof datas === "string") bytes += (datas.length * 3) / 4;
+    }
+  }
+  return (values * cost.valueUs + named * cost.many2oneNameUs) / 1000 + (bytes / cost.binaryBytesPerS) * 1000;
+}
+
+/**
+ * Odoo's `workers` lanes: `reserve(now, ms)` gives the time at which a request that costs `ms` and arrives
+ * at `now` is answered, served by the first lane free (a threaded server's GIL is one lane).
+ */
+export function odooLanes(workers: number): { reserve(now: number, ms: number): number } {
+  const lanes = new Array(Math.max(1, workers)).fill(0);
+  return {
+    reserve(now, ms) {
+      let lane = 0;
+      for (let i = 1; i < lanes.length; i++) if (lanes[i] < lanes[lane]) lane = i;
+      lanes[lane] = Math.max(now, lanes[lane]) + ms;
+      return lanes[lane];
+    },
+  };
+}
 
 /** A running simulator. */
 export interface OdooSimulator {
@@ -182,32 +237,13 @@ export function startOdooSimulator(opts: SimulatorOptions): OdooSimulator {
   let charged = 0;
   const charge = (ms: number) => (charged += ms);
   const chargeRead = (result: unknown) => {
-    if (!cost || !Array.isArray(result)) return;
-    let values = 0, named = 0, bytes = 0;
-    for (const row of result) {
-      if (row && typeof row === "object") {
-        for (const v of Object.values(row)) {
-          values++;
-          if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "string") {
-            named++;
-          }
-        }
-        const datas = (row as Record<string, unknown>).datas;
-        if (typeof datas === "string") bytes += (datas.length * 3) / 4;
-      }
-    }
-    charge(
-      (values * cost.valueUs + named * cost.many2oneNameUs) / 1000 + (bytes / cost.binaryBytesPerS) * 1000,
-    );
+    if (cost) charge(readCostMs(cost, result));
   };
-  const lanes = new Array(Math.max(1, cost?.workers ?? 1)).fill(0);
+  const lanes = odooLanes(cost?.workers ?? 1);
   /** Spends `ms` of Odoo's time on the first lane free, as a real server's workers (or GIL) do. */
   const spend = async (ms: number) => {
     const now = performance.now();
-    let lane = 0;
-    for (let i = 1; i < lanes.length; i++) if (lanes[i] < lanes[lane]) lane = i;
-    lanes[lane] = Math.max(now, lanes[lane]) + ms;
-    await wait(lanes[lane] - now);
+    await wait(lanes.reserve(now, ms) - now);
   };
   const costs = new WeakMap<Response, number>();
 
