@@ -5,6 +5,7 @@ import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { startBudget } from "../engine/budget.ts";
 import { processCpuMs } from "../engine/usage.ts";
 import { createOdooClient } from "../odoo/client.ts";
+import { config } from "../odoo/client_test_kit.ts";
 import { reconcileOdoo } from "../reconcile/reconcile_step.ts";
 import { localStore } from "../storage/local_store.ts";
 import { leadSync } from "../sync/lead_sync.ts";
@@ -24,17 +25,7 @@ Deno.test("repair restores a damaged stored object whose content another file sh
   const db = await createTestDatabase("repair_shared");
   const dir = await Deno.makeTempDir();
   try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
+    const client = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
     const store = localStore({ dir, bucket: "estimation-files" });
     const archive = archiveFiles({ odoo: client, store });
     const sync = leadSync(client, { companyName: "Odoo" });

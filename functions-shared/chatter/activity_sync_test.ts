@@ -5,6 +5,7 @@ import { createTestDatabase } from "../../scripts/testing/test_database.ts";
 import { startBudget } from "../engine/budget.ts";
 import { processCpuMs } from "../engine/usage.ts";
 import { createOdooClient } from "../odoo/client.ts";
+import { config } from "../odoo/client_test_kit.ts";
 import { leadSync } from "../sync/lead_sync.ts";
 import { activitySync } from "./activity_sync.ts";
 
@@ -16,17 +17,7 @@ Deno.test("the activities of 1,000 leads arrive complete over the API, each as O
   const odoo = await startOdooSimulator({ dataset });
   const db = await createTestDatabase("activity_sync");
   try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
+    const client = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
     const step = activitySync(client, { companyName: "Odoo", pageSize: 150 });
     const run = async () => {
       const sum = { inserted: 0, updated: 0, linked: 0, calls: 0 };

@@ -8,6 +8,7 @@ import { type Budget, startBudget } from "../engine/budget.ts";
 import { didWork } from "../engine/serve_batch.ts";
 import { processCpuMs } from "../engine/usage.ts";
 import { createOdooClient } from "../odoo/client.ts";
+import { config } from "../odoo/client_test_kit.ts";
 import { reconcileOdoo } from "../reconcile/reconcile_step.ts";
 import { localStore } from "../storage/local_store.ts";
 import { leadSync } from "../sync/lead_sync.ts";
@@ -36,17 +37,7 @@ Deno.test("a call that moved its cursor over rows all unchanged chains; an idle 
   const db = await createTestDatabase("sync_worked");
   const dir = await Deno.makeTempDir();
   try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
+    const client = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
     const drain = async (step: Step, body: Record<string, unknown> = {}) => {
       for (let i = 0; (await step({ sql: db.sql, budget: plenty(), body: i ? {} : body })).more; i++) {
         assert.ok(i < 50);

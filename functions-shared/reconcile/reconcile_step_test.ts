@@ -6,6 +6,7 @@ import { archiveFiles } from "../archive/archive_step.ts";
 import { startBudget } from "../engine/budget.ts";
 import { processCpuMs } from "../engine/usage.ts";
 import { createOdooClient } from "../odoo/client.ts";
+import { config } from "../odoo/client_test_kit.ts";
 import { localStore } from "../storage/local_store.ts";
 import { readStatus } from "../status/read_status.ts";
 import { leadSync } from "../sync/lead_sync.ts";
@@ -31,17 +32,7 @@ Deno.test("reconcile over calls of one page each finds every other kind of diffe
   const db = await createTestDatabase("reconcile_kinds");
   const dir = await Deno.makeTempDir();
   try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
+    const client = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
     const store = localStore({ dir, bucket: "estimation-files" });
     const sync = leadSync(client, { companyName: "Odoo" });
     const archive = archiveFiles({ odoo: client, store });

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from "../../scripts/testing/tes
 import { startBudget } from "../engine/budget.ts";
 import { processCpuMs } from "../engine/usage.ts";
 import { createOdooClient, type OdooClient } from "../odoo/client.ts";
+import { config } from "../odoo/client_test_kit.ts";
 import { localStore } from "../storage/local_store.ts";
 import { leadSync } from "../sync/lead_sync.ts";
 import { reconcileOdoo } from "./reconcile_step.ts";
@@ -51,17 +52,7 @@ export async function withReconcileScene(
   const db = await createTestDatabase(name);
   const dir = await Deno.makeTempDir();
   try {
-    const client = createOdooClient(
-      {
-        url: odoo.url,
-        db: "crm_src",
-        login: "admin",
-        secret: "admin",
-        transport: "jsonrpc",
-        timeoutMs: 5_000,
-      },
-      { fetch, sleep: () => Promise.resolve() },
-    );
+    const client = createOdooClient(config(odoo.url), { fetch, sleep: () => Promise.resolve() });
     const reconcile = reconcileOdoo({ odoo: client, store: localStore({ dir, bucket: "estimation-files" }) });
     const drain = async (step: Step, body: Record<string, unknown> = {}) => {
       for (let i = 0; (await step({ sql: db.sql, budget: budget(), body: i === 0 ? body : {} })).more; i++) {

@@ -144,7 +144,7 @@ export async function commitStep(d: CommitDeps, job: ImportJob, budget: Budget):
     again = unlinked.n > 0;
   }
   const report = again ? await writeErrorReport(d, job, parse.headers) : job.error_report_path;
-  d.trace?.("error report written again");
+  if (again) d.trace?.("error report written");
   await d.sql`
     update public.import_jobs set status = 'completed', step = 'done', progress = 100, eta_s = 0,
            checkpoint = checkpoint || ${d.sql.json({ commitRow: last + 1 })},
